@@ -1,0 +1,53 @@
+"""HWC: the human-wildlife conflict compensation case system."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from hwc.config import DEFAULTS, check_secret_key, instance_path_from_env, settings_from_env
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=(config or {}).get("HWC_INSTANCE_PATH") or instance_path_from_env(),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(DEFAULTS)
+    app.config.update(settings_from_env(app.instance_path))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
+    if config:
+        app.config.update(config)
+    check_secret_key(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from hwc import extensions
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
+    extensions.csrf.init_app(app)
+    extensions.login.init_app(app)
+    extensions.limiter.init_app(app)
+
+    from hwc.core import i18n
+
+    i18n.init_app(app)
+
+    from hwc.accounts import init_app as init_accounts
+    from hwc.core import init_app as init_core
+    from hwc.regions import init_app as init_regions
+
+    init_core(app)
+    init_accounts(app)
+    init_regions(app)
+
+    from hwc.cli import init_app as init_cli
+
+    init_cli(app)
+    return app

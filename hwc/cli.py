@@ -1,0 +1,14 @@
+"""The ``flask hwc`` command group; each feature adds its own sub-commands."""
+
+from flask.cli import AppGroup
+
+hwc_group = AppGroup("hwc", help="HWC administration commands.")
+
+
+def init_app(app) -> None:
+    from hwc.accounts.cli import user_group
+    from hwc.demo.cli import demo_command
+
+    hwc_group.add_command(user_group)
+    hwc_group.add_command(demo_command)
+    app.cli.add_command(hwc_group)

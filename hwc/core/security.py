@@ -1,0 +1,45 @@
+"""Deny by default: one allowlist of public endpoints; everything else needs a login."""
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+# Endpoints a visitor may open without logging in. Later features add theirs here, and only here.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "accounts.login",
+    "core.set_language",
+    "core.health",
+}
+
+# Blueprints that authenticate by their own means (the JSON API's bearer tokens).
+SELF_AUTHENTICATING_BLUEPRINTS: set[str] = set()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def require_login():
+    if request.endpoint is None:
+        return None  # 404 follows
+    if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint in SELF_AUTHENTICATING_BLUEPRINTS:
+        return None
+    if not current_user.is_authenticated:
+        if request.method == "GET":
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        abort(401)
+    return None
+
+
+def add_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def init_app(app) -> None:
+    app.before_request(require_login)
+    app.after_request(add_security_headers)

@@ -1,0 +1,1 @@
+"""The demo world: a real stretch of the tiger and leopard border, with one user per role."""

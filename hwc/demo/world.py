@@ -1,0 +1,96 @@
+"""Regions and users of the demo: Hunchun (Jilin, China) and Khasansky District (Primorye, Russia),
+the two sides of the Amur tiger and leopard corridor along the Tumen river."""
+
+from werkzeug.security import check_password_hash
+
+from hwc.accounts.models import Role, User
+from hwc.accounts.operations import create_user, set_password
+from hwc.extensions import db
+from hwc.regions.models import Region
+from hwc.regions.operations import upsert_region
+
+DEFAULT_PASSWORD = "tiger-demo-2026"  # noqa: S105 - documented demo password
+
+# (code, level, parent code, {locale: name})
+REGIONS = [
+    ("CN", "country", None, {"zh_Hans": "中国", "en": "China", "ru": "Китай", "ko": "중국"}),
+    ("CN-JL", "province", "CN",
+     {"zh_Hans": "吉林省", "en": "Jilin", "ru": "Цзилинь", "ko": "지린성"}),
+    ("CN-JL-HC", "county", "CN-JL",
+     {"zh_Hans": "珲春市", "en": "Hunchun", "ru": "Хуньчунь", "ko": "훈춘시"}),
+    ("CN-JL-HC-CH", "township", "CN-JL-HC",
+     {"zh_Hans": "春化镇", "en": "Chunhua", "ru": "Чуньхуа", "ko": "춘화진"}),
+    ("CN-JL-HC-CH-CM", "village", "CN-JL-HC-CH",
+     {"zh_Hans": "草帽村", "en": "Caomao", "ru": "Цаомао", "ko": "차오마오촌"}),
+    ("CN-JL-HC-CH-DA", "village", "CN-JL-HC-CH",
+     {"zh_Hans": "东阿拉村", "en": "Dong'ala", "ru": "Дунала", "ko": "둥아라촌"}),
+    ("CN-JL-HC-CH-CC", "village", "CN-JL-HC-CH",
+     {"zh_Hans": "春化村", "en": "Chunhua Village", "ru": "Чуньхуа (село)", "ko": "춘화촌"}),
+    ("CN-JL-HC-MD", "township", "CN-JL-HC",
+     {"zh_Hans": "马滴达镇", "en": "Madida", "ru": "Мадида", "ko": "마디다진"}),
+    ("CN-JL-HC-MD-MD", "village", "CN-JL-HC-MD",
+     {"zh_Hans": "马滴达村", "en": "Madida Village", "ru": "Мадида (село)", "ko": "마디다촌"}),
+    ("CN-JL-HC-MD-TZ", "village", "CN-JL-HC-MD",
+     {"zh_Hans": "塔子沟村", "en": "Tazigou", "ru": "Тацзыгоу", "ko": "타쯔거우촌"}),
+    ("CN-JL-HC-JX", "township", "CN-JL-HC",
+     {"zh_Hans": "敬信镇", "en": "Jingxin", "ru": "Цзинсинь", "ko": "징신진"}),
+    ("CN-JL-HC-JX-FC", "village", "CN-JL-HC-JX",
+     {"zh_Hans": "防川村", "en": "Fangchuan", "ru": "Фанчуань", "ko": "팡촨촌"}),
+    ("CN-JL-HC-JX-QH", "village", "CN-JL-HC-JX",
+     {"zh_Hans": "圈河村", "en": "Quanhe", "ru": "Цюаньхэ", "ko": "취안허촌"}),
+    ("RU", "country", None, {"ru": "Россия", "en": "Russia", "zh_Hans": "俄罗斯", "ko": "러시아"}),
+    ("RU-PRI", "province", "RU",
+     {"ru": "Приморский край", "en": "Primorsky Krai", "zh_Hans": "滨海边疆区", "ko": "연해주"}),
+    ("RU-PRI-KHS", "county", "RU-PRI",
+     {"ru": "Хасанский район", "en": "Khasansky District", "zh_Hans": "哈桑区",
+      "ko": "하산 구역"}),
+    ("RU-PRI-KHS-SL", "village", "RU-PRI-KHS",
+     {"ru": "Славянка", "en": "Slavyanka", "zh_Hans": "斯拉维扬卡", "ko": "슬라뱐카"}),
+    ("RU-PRI-KHS-KR", "village", "RU-PRI-KHS",
+     {"ru": "Краскино", "en": "Kraskino", "zh_Hans": "克拉斯基诺", "ko": "크라스키노"}),
+    ("RU-PRI-KHS-PS", "village", "RU-PRI-KHS",
+     {"ru": "Посьет", "en": "Posyet", "zh_Hans": "波西耶特", "ko": "포시예트"}),
+    ("RU-PRI-KHS-BR", "village", "RU-PRI-KHS",
+     {"ru": "Барабаш", "en": "Barabash", "zh_Hans": "巴拉巴什", "ko": "바라바시"}),
+    ("RU-PRI-KHS-BZ", "village", "RU-PRI-KHS",
+     {"ru": "Безверхово", "en": "Bezverkhovo", "zh_Hans": "别兹韦尔霍沃", "ko": "베즈베르호보"}),
+]
+
+# (username, role, senior, region code, language, full name)
+USERS = [
+    ("officer", Role.village_officer, False, "CN-JL-HC-CH", "zh_Hans", "王丽 Wang Li"),
+    ("verifier", Role.verifier, False, "CN-JL-HC", "zh_Hans", "金成浩 Jin Chenghao"),
+    ("approver", Role.approver, False, "CN-JL-HC", "zh_Hans", "李建国 Li Jianguo"),
+    ("senior", Role.approver, True, "CN-JL-HC", "zh_Hans", "赵敏 Zhao Min"),
+    ("finance", Role.finance, False, "CN-JL-HC", "zh_Hans", "刘芳 Liu Fang"),
+    ("auditor", Role.auditor, False, "CN-JL-HC", "zh_Hans", "陈伟 Chen Wei"),
+    ("admin", Role.admin, False, "CN-JL-HC", "zh_Hans", "系统管理员 Administrator"),
+    ("ru_officer", Role.village_officer, False, "RU-PRI-KHS", "ru", "Ирина Ким"),
+    ("ru_verifier", Role.verifier, False, "RU-PRI-KHS", "ru", "Алексей Смирнов"),
+    ("ru_approver", Role.approver, False, "RU-PRI-KHS", "ru", "Сергей Павлов"),
+    ("ru_senior", Role.approver, True, "RU-PRI-KHS", "ru", "Ольга Морозова"),
+    ("ru_finance", Role.finance, False, "RU-PRI-KHS", "ru", "Наталья Ли"),
+    ("ru_auditor", Role.auditor, False, "RU-PRI-KHS", "ru", "Дмитрий Орлов"),
+    ("ru_admin", Role.admin, False, "RU-PRI-KHS", "ru", "Администратор"),
+]
+
+
+def load_demo(password: str = DEFAULT_PASSWORD) -> dict[str, int]:
+    """Create or bring up to date the demo regions and users; running it twice changes nothing
+    the second time. Every demo user's password becomes ``password``."""
+    for code, level, parent_code, names in REGIONS:
+        parent = Region.by_code(parent_code) if parent_code else None
+        upsert_region(code, level, names, parent)
+    for username, role, senior, region_code, language, full_name in USERS:
+        region = Region.by_code(region_code)
+        user = User.by_username(username)
+        if user is None:
+            create_user(username, password, role, region, senior=senior, language=language,
+                        full_name=full_name)
+            continue
+        user.role, user.senior, user.region, user.language = role, senior, region, language
+        user.full_name, user.active = full_name, True
+        if not check_password_hash(user.password_hash, password):
+            set_password(user, password)
+    db.session.flush()
+    return {"regions": len(REGIONS), "users": len(USERS)}

@@ -1,0 +1,9 @@
+"""Regions: the tree of places (country → … → village) that scopes users, claims and rates."""
+
+
+def init_app(app) -> None:
+    from hwc.regions.models import Region
+
+    @app.template_filter("region_name")
+    def region_name(region: Region | None) -> str:
+        return region.display_name() if region is not None else ""

@@ -1,0 +1,147 @@
+"""Fixtures: one app per test session on SQLite or PostgreSQL (``HWC_TEST_DB``), an emptied
+database after every test, the demo world, and clients logged in as any demo user."""
+
+import os
+import subprocess
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+
+from hwc import create_app
+from hwc.demo.world import DEFAULT_PASSWORD, load_demo
+from hwc.extensions import db
+from tests.pg_cluster import PostgresUnavailable, ThrowawayCluster
+
+IN_CI = os.environ.get("CI") == "true"
+BACKEND = os.environ.get("HWC_TEST_DB", "sqlite")
+
+
+def pytest_report_header(config):
+    return f"HWC test database: {BACKEND}"
+
+
+def service_missing(reason: str):
+    """A missing system service fails the run in CI and skips locally."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing service is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if BACKEND == "sqlite":
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "hwc-test.sqlite3")
+        return
+    if BACKEND != "postgresql":
+        raise pytest.UsageError(f"HWC_TEST_DB must be sqlite or postgresql, not {BACKEND!r}")
+    if os.environ.get("HWC_TEST_DATABASE_URL"):
+        yield os.environ["HWC_TEST_DATABASE_URL"]
+        return
+    try:
+        cluster = ThrowawayCluster()
+        url = cluster.start()
+    except (PostgresUnavailable, subprocess.CalledProcessError, KeyError) as error:
+        service_missing(f"cannot start a throwaway PostgreSQL cluster: {error}")
+    yield url
+    cluster.stop()
+
+
+def make_test_config(database_url: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "HWC_INSTANCE_PATH": str(tmp_path),
+        "HWC_UPLOAD_PATH": str(tmp_path / "uploads"),
+        "HWC_DEFAULT_LOCALE": "zh_Hans",
+        "HWC_PASSWORD_METHOD": "pbkdf2:sha256:1000",  # cheap hashing keeps the suite fast
+        "WTF_CSRF_ENABLED": False,  # the CSRF tests switch it on
+        "RATELIMIT_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(make_test_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(request, app):
+    """Every test starts from an empty database (the schema stays)."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    connection.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - table names
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call operations and models directly."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo world (regions and one user per role on each side of the border)."""
+    with app.app_context():
+        load_demo(DEFAULT_PASSWORD)
+        db.session.commit()
+    return DEFAULT_PASSWORD
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = DEFAULT_PASSWORD, **kwargs):
+        return self._client.post(
+            "/login", data={"username": username, "password": password}, **kwargs
+        )
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(app, demo):
+    """``login_as("verifier")`` gives a fresh test client logged in as that demo user."""
+
+    def make(username: str):
+        new_client = app.test_client()
+        response = AuthActions(new_client).login(username)
+        assert response.status_code == 302, f"login as {username} failed"
+        return new_client
+
+    return make

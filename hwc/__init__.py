@@ -39,13 +39,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     i18n.init_app(app)
 
-    from hwc.accounts import init_app as init_accounts
-    from hwc.core import init_app as init_core
-    from hwc.regions import init_app as init_regions
+    from hwc import accounts, api, claims, core, dashboard, rates, regions, workflow
+    from hwc.core import settings  # noqa: F401 - registers the settings table
 
-    init_core(app)
-    init_accounts(app)
-    init_regions(app)
+    for feature in (core, accounts, regions, claims, rates, workflow, api, dashboard):
+        feature.init_app(app)
 
     from hwc.cli import init_app as init_cli
 

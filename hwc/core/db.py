@@ -35,3 +35,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def local_date(moment: datetime):
+    """The calendar date of ``moment`` in the deployment's time zone (``HWC_TIMEZONE``)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return moment.astimezone(ZoneInfo(current_app.config["HWC_TIMEZONE"])).date()

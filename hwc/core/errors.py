@@ -1,6 +1,6 @@
 """Error pages: translated, never a stack trace."""
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +21,10 @@ MESSAGES = {
 
 def render_error(error: HTTPException):
     code = error.code or 500
+    if request.path.startswith("/api/"):
+        from hwc.api.problems import problem_response
+
+        return problem_response(code)
     message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     return render_template("errors/error.html", code=code, message=message), code
 

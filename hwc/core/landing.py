@@ -1,12 +1,11 @@
 """Where each role lands after logging in."""
 
-# Later features point roles at their own queues; until then every role lands on its workspace.
 LANDING = {
-    "village_officer": "core.workspace",
-    "verifier": "core.workspace",
-    "approver": "core.workspace",
-    "finance": "core.workspace",
-    "auditor": "core.workspace",
+    "village_officer": "claims.my_claims",
+    "verifier": "claims.queue",
+    "approver": "claims.queue",
+    "finance": "claims.queue",
+    "auditor": "dashboard.dashboard",
     "admin": "accounts.users",
 }
 

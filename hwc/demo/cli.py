@@ -15,4 +15,5 @@ def demo_command(password):
     """Load (or bring up to date) the demo regions and users."""
     summary = load_demo(password)
     db.session.commit()
-    click.echo(f"demo world ready: {summary['regions']} regions, {summary['users']} users")
+    click.echo(f"demo world ready: {summary['regions']} regions, {summary['users']} users, "
+               f"{summary['schedules']} rate schedules")

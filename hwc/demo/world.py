@@ -1,11 +1,15 @@
 """Regions and users of the demo: Hunchun (Jilin, China) and Khasansky District (Primorye, Russia),
 the two sides of the Amur tiger and leopard corridor along the Tumen river."""
 
+from datetime import date
+
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from hwc.accounts.models import Role, User
 from hwc.accounts.operations import create_user, set_password
 from hwc.extensions import db
+from hwc.rates.models import RateSchedule
 from hwc.regions.models import Region
 from hwc.regions.operations import upsert_region
 
@@ -75,6 +79,53 @@ USERS = [
 ]
 
 
+# Compensation schedules in the shape officials publish them (illustrative figures).
+RATE_SCHEDULES = [
+    ("CN-JL-HC", date(2026, 1, 1), "珲春市野生动物致害补偿标准 2026", """\
+kind,category,condition,unit,basis,rate,cap,currency
+livestock,cattle,dead,head,per_unit,6000,,CNY
+livestock,cattle,injured,head,percent_of_value,50,3000,CNY
+livestock,calf,dead,head,per_unit,2500,,CNY
+livestock,horse,dead,head,per_unit,5000,,CNY
+livestock,sheep,dead,head,per_unit,800,,CNY
+livestock,goat,dead,head,per_unit,700,,CNY
+livestock,pig,,head,percent_of_value,80,1500,CNY
+livestock,dog,dead,head,per_unit,300,,CNY
+livestock,poultry,dead,head,per_unit,40,,CNY
+livestock,bee_hive,damaged,item,per_unit,400,,CNY
+crop,maize,,mu,per_unit,450,,CNY
+crop,rice,,mu,per_unit,600,,CNY
+crop,soybean,,mu,per_unit,380,,CNY
+crop,potato,,mu,per_unit,500,,CNY
+crop,vegetables,,mu,per_unit,800,,CNY
+crop,ginseng,,m2,percent_of_value,70,60,CNY
+crop,cash_crop,,mu,percent_of_value,70,1500,CNY
+property,fence,,item,per_unit,200,,CNY
+property,shed,,item,percent_of_value,60,5000,CNY
+property,house_partial,,m2,per_unit,300,,CNY
+"""),
+    ("RU-PRI-KHS", date(2026, 1, 1), "Хасанский район: ставки возмещения ущерба 2026", """\
+kind,category,condition,unit,basis,rate,cap,currency
+livestock,cattle,dead,head,per_unit,60000,,RUB
+livestock,cattle,injured,head,percent_of_value,50,30000,RUB
+livestock,calf,dead,head,per_unit,25000,,RUB
+livestock,horse,dead,head,per_unit,55000,,RUB
+livestock,sheep,dead,head,per_unit,9000,,RUB
+livestock,goat,dead,head,per_unit,8000,,RUB
+livestock,pig,,head,percent_of_value,80,20000,RUB
+livestock,dog,dead,head,per_unit,5000,,RUB
+livestock,deer,dead,head,per_unit,70000,,RUB
+livestock,bee_hive,damaged,item,per_unit,6000,,RUB
+crop,maize,,ha,per_unit,40000,,RUB
+crop,soybean,,ha,per_unit,35000,,RUB
+crop,potato,,ha,per_unit,90000,,RUB
+crop,vegetables,,ha,per_unit,120000,,RUB
+property,fence,,item,per_unit,3000,,RUB
+property,shed,,item,percent_of_value,60,80000,RUB
+"""),
+]
+
+
 def load_demo(password: str = DEFAULT_PASSWORD) -> dict[str, int]:
     """Create or bring up to date the demo regions and users; running it twice changes nothing
     the second time. Every demo user's password becomes ``password``."""
@@ -92,5 +143,14 @@ def load_demo(password: str = DEFAULT_PASSWORD) -> dict[str, int]:
         user.full_name, user.active = full_name, True
         if not check_password_hash(user.password_hash, password):
             set_password(user, password)
+    for region_code, effective_from, name, csv_text in RATE_SCHEDULES:
+        region = Region.by_code(region_code)
+        exists = db.session.scalar(select(RateSchedule).where(
+            RateSchedule.region_id == region.id, RateSchedule.effective_from == effective_from))
+        if exists is None:
+            from hwc.rates.importer import import_schedule
+
+            import_schedule(csv_text, region=region, effective_from=effective_from, name=name,
+                            source_name="demo")
     db.session.flush()
-    return {"regions": len(REGIONS), "users": len(USERS)}
+    return {"regions": len(REGIONS), "users": len(USERS), "schedules": len(RATE_SCHEDULES)}

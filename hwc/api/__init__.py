@@ -1,0 +1,10 @@
+"""The JSON API v1 (see ../shared/API.md): token auth, problem+json errors, OpenAPI document."""
+
+
+def init_app(app) -> None:
+    from hwc.api import models  # noqa: F401 - registers the tables
+    from hwc.api.views import bp
+    from hwc.core.security import SELF_AUTHENTICATING_BLUEPRINTS
+
+    app.register_blueprint(bp)
+    SELF_AUTHENTICATING_BLUEPRINTS.add(bp.name)

@@ -1,0 +1,184 @@
+"""The OpenAPI 3.1 description of API v1; a test checks it against the registered routes."""
+
+from hwc.claims.models import ClaimStatus, Condition, LossKind, Species, Unit
+from hwc.workflow.rules import ACTIONS, REJECTION_REASONS
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+PROBLEM = {"description": "Problem details (RFC 9457)",
+           "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$",
+         "description": "Decimal string with the currency's places"}
+CODE_PARAM = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "Claim code, XXXX-XXXX-C (case, spaces and hyphens ignored)"}
+
+
+def _errors(*codes: int) -> dict:
+    return {str(code): PROBLEM for code in codes}
+
+
+SCHEMAS = {
+    "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
+                "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                               "status": {"type": "integer"}, "detail": {"type": "string"},
+                               "errors": {"type": "object", "additionalProperties": {
+                                   "type": "array", "items": {"type": "string"}}}}},
+    "Token": {"type": "object", "required": ["token", "expires_at"],
+              "properties": {"token": {"type": "string"},
+                             "expires_at": {"type": "string", "format": "date-time"}}},
+    "Me": {"type": "object", "properties": {
+        "username": {"type": "string"}, "role": {"type": "string"}, "senior": {"type": "boolean"},
+        "language": {"type": "string"}, "regions": {"type": "array", "items": {"type": "string"}}}},
+    "Region": {"type": "object", "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}, "level": {"type": "string"},
+        "parent": {"type": ["string", "null"]}}},
+    "LossInput": {"type": "object", "required": ["kind", "category", "condition", "quantity",
+                                                 "unit"],
+                  "properties": {
+                      "kind": {"enum": [k.value for k in LossKind]},
+                      "category": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                      "condition": {"enum": [c.value for c in Condition]},
+                      "quantity": {"type": "string"}, "unit": {"enum": [u.value for u in Unit]},
+                      "claimed_value": MONEY, "damage_share": {"type": "string"},
+                      "growth_stage": {"type": "string"}, "age_class": {"type": "string"},
+                      "description": {"type": "string"}}},
+    "ClaimCreate": {"type": "object",
+                    "required": ["client_uuid", "village", "claimant", "incident", "losses"],
+                    "properties": {
+                        "client_uuid": {"type": "string", "format": "uuid"},
+                        "village": {"type": "string"},
+                        "claimant": {"type": "object", "required": ["name", "phone"],
+                                     "properties": {
+                                         "name": {"type": "string"},
+                                         "phone": {"type": "string"},
+                                         "language": {"type": "string"},
+                                         "id_number": {"type": "string"},
+                                         "bank_account": {"type": "string"}}},
+                        "incident": {"type": "object", "required": ["occurred_at", "species"],
+                                     "properties": {
+                                         "occurred_at": {"type": "string",
+                                                         "format": "date-time"},
+                                         "species": {"enum": [s.value for s in Species]},
+                                         "lat": {"type": "number"}, "lon": {"type": "number"},
+                                         "accuracy": {"type": "number"},
+                                         "narrative": {"type": "string"}}},
+                        "losses": {"type": "array", "minItems": 1, "items": _ref("LossInput")}}},
+    "Amounts": {"type": "object", "properties": {
+        k: MONEY for k in ("claimed", "assessed", "approved", "paid")}},
+    "ClaimSummary": {"type": "object", "properties": {
+        "code": {"type": "string"}, "status": {"enum": [s.value for s in ClaimStatus]},
+        "status_label": {"type": "string"}, "village": {"type": "string"},
+        "species": {"type": "string"}, "occurred_at": {"type": "string"},
+        "reported_at": {"type": "string"}, "currency": {"type": "string"},
+        "amounts": _ref("Amounts"), "due_at": {"type": ["string", "null"]},
+        "overdue": {"type": "boolean"}, "version": {"type": "integer"}}},
+    "Claim": {"allOf": [_ref("ClaimSummary"), {"type": "object", "properties": {
+        "claimant": {"type": "object"}, "incident": {"type": "object"},
+        "losses": {"type": "array", "items": {"type": "object"}},
+        "evidence": {"type": "array", "items": _ref("Evidence")},
+        "rate_schedule": {"type": ["object", "null"]},
+        "events": {"type": "array", "items": {"type": "object"}},
+        "flags": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "label": {"type": "string"},
+            "detail": {"type": "string"}}}},
+        "deadlines": {"type": "object"},
+        "actions": {"type": "array", "items": {"enum": list(ACTIONS)}}}}]},
+    "ClaimPage": {"type": "object", "properties": {
+        "items": {"type": "array", "items": _ref("ClaimSummary")}, "page": {"type": "integer"},
+        "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
+    "Evidence": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "content_type": {"type": "string"},
+        "sha256": {"type": "string"}, "captured_at": {"type": ["string", "null"]},
+        "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]},
+        "caption": {"type": "string"}, "url": {"type": "string"}}},
+    "Transition": {"type": "object", "required": ["action"], "properties": {
+        "action": {"enum": list(ACTIONS)}, "comment": {"type": "string"},
+        "version": {"type": "integer", "description": "Row version for optimistic locking"},
+        "reason": {"enum": list(REJECTION_REASONS)}, "findings": {"type": "string"},
+        "assessed": {"type": "array", "items": {"type": "object", "required": ["index"],
+                                                "properties": {
+                                                    "index": {"type": "integer"},
+                                                    "quantity": {"type": "string"},
+                                                    "unit_value": MONEY}}}}},
+    "PublicStatus": {"type": "object", "properties": {
+        "code": {"type": "string"}, "status": {"type": "string"},
+        "status_label": {"type": "string"}, "updated_at": {"type": "string"}}},
+}
+
+PATHS = {
+    "/api/v1/token": {"post": {
+        "summary": "Get a token for a username and password", "security": [],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
+        "responses": {"200": _json(_ref("Token"), "A bearer token"), **_errors(400, 401, 429)}}},
+    "/api/v1/me": {"get": {"summary": "The caller", "responses": {
+        "200": _json(_ref("Me"), "The caller"), **_errors(401)}}},
+    "/api/v1/regions": {"get": {"summary": "Regions in the caller's scope", "responses": {
+        "200": _json({"type": "array", "items": _ref("Region")}, "Regions"), **_errors(401)}}},
+    "/api/v1/claims": {
+        "post": {"summary": "File a draft claim (idempotent by client_uuid)",
+                 "requestBody": {"required": True, "content": {
+                     "application/json": {"schema": _ref("ClaimCreate")}}},
+                 "responses": {"201": _json(_ref("Claim"), "Created"),
+                               "200": _json(_ref("Claim"), "Already filed with this client_uuid"),
+                               **_errors(400, 401, 403, 422)}},
+        "get": {"summary": "A page of claims in scope", "parameters": [
+            {"name": "status", "in": "query", "schema": {
+                "enum": [s.value for s in ClaimStatus]}},
+            {"name": "region", "in": "query", "schema": {"type": "string"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {"200": _json(_ref("ClaimPage"), "Claims"), **_errors(401, 422)}}},
+    "/api/v1/claims/{code}": {"get": {"summary": "A claim", "parameters": [CODE_PARAM],
+                                      "responses": {"200": _json(_ref("Claim"), "The claim"),
+                                                    **_errors(401, 404, 422)}}},
+    "/api/v1/claims/{code}/evidence": {"post": {
+        "summary": "Upload a photo (field `file`, optional `caption`)",
+        "parameters": [CODE_PARAM],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"},
+                           "caption": {"type": "string"}}}}}},
+        "responses": {"201": _json(_ref("Evidence"), "Stored"),
+                      **_errors(401, 403, 404, 413, 422)}}},
+    "/api/v1/claims/{code}/evidence/{evidence_id}": {"get": {
+        "summary": "An evidence photo (re-encoded JPEG)",
+        "parameters": [CODE_PARAM, {"name": "evidence_id", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "JPEG", "content": {"image/jpeg": {}}},
+                      **_errors(401, 404)}}},
+    "/api/v1/claims/{code}/transitions": {"post": {
+        "summary": "Take a workflow action", "parameters": [CODE_PARAM],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": _ref("Transition")}}},
+        "responses": {"200": _json(_ref("Claim"), "The claim after the action"),
+                      **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/v1/status/{code}": {"get": {
+        "summary": "Public status of a claim (nothing personal)", "security": [],
+        "parameters": [CODE_PARAM],
+        "responses": {"200": _json(_ref("PublicStatus"), "Status"),
+                      **_errors(404, 422, 429)}}},
+    "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
+                                     "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+}
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "HWC API", "version": "1.0.0",
+                 "description": "Human-wildlife conflict compensation claims. Errors are "
+                                "application/problem+json in the Accept-Language locale."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": SCHEMAS},
+        "paths": PATHS,
+    }

@@ -1,0 +1,137 @@
+"""JSON shapes of the API's resources (see ../shared/API.md); amounts as strings."""
+
+from flask import url_for
+from sqlalchemy import select
+
+from hwc.accounts.models import User
+from hwc.claims.deadlines import deadlines, is_late_report, is_overdue
+from hwc.claims.flags import claim_flags
+from hwc.claims.models import Claim, ClaimStatus, Species, category_title
+from hwc.core.money import money_string
+from hwc.extensions import db
+from hwc.workflow.models import WorkflowEvent
+from hwc.workflow.service import allowed_actions
+
+
+def iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def number(value) -> str | None:
+    return f"{value.normalize():f}" if value is not None else None
+
+
+def coordinate(value) -> float | None:
+    # Coordinates are positions, not money: JSON numbers (6 decimal places, about 0.1 m).
+    return float(value) if value is not None else None
+
+
+def region_json(region) -> dict:
+    return {"code": region.code, "name": region.display_name(), "level": str(region.level),
+            "parent": region.parent.code if region.parent is not None else None}
+
+
+def user_json(user: User) -> dict:
+    return {"username": user.username, "role": str(user.role), "senior": user.senior,
+            "language": user.language,
+            "regions": [region.code for region in user.scope_regions]}
+
+
+def event_json(event: WorkflowEvent) -> dict:
+    return {
+        "seq": event.seq, "action": event.action,
+        "actor": event.actor.username if event.actor else None, "role": event.actor_role,
+        "from_status": event.from_status, "to_status": event.to_status,
+        "comment": event.comment, "changes": event.changes, "at": iso(event.created_at),
+        "hash": event.hash,
+    }
+
+
+def item_json(item, currency: str) -> dict:
+    rate = None
+    if item.rate_basis is not None:
+        rate = {"basis": item.rate_basis, "rate": number(item.rate_value),
+                "cap": money_string(item.rate_cap, currency), "unit": item.rate_unit}
+    return {
+        "index": item.position, "kind": str(item.kind), "kind_label": item.kind.title,
+        "category": item.category, "category_label": category_title(item.category),
+        "condition": str(item.condition), "condition_label": item.condition.title,
+        "quantity": number(item.quantity), "unit": str(item.unit), "unit_label": item.unit.title,
+        "claimed_value": money_string(item.claimed_value, currency),
+        "damage_share": number(item.damage_share), "growth_stage": item.growth_stage,
+        "age_class": item.age_class, "description": item.description,
+        "assessed_quantity": number(item.assessed_quantity),
+        "unit_value": money_string(item.unit_value, currency), "rate": rate,
+        "amount": money_string(item.amount, currency),
+    }
+
+
+def evidence_json(evidence) -> dict:
+    return {
+        "id": evidence.id, "content_type": evidence.content_type, "size": evidence.size,
+        "width": evidence.width, "height": evidence.height, "sha256": evidence.sha256,
+        "captured_at": iso(evidence.captured_at), "lat": coordinate(evidence.lat),
+        "lon": coordinate(evidence.lon), "caption": evidence.caption,
+        "uploaded_at": iso(evidence.created_at),
+        "url": url_for("api.evidence_file", code=evidence.claim.code, evidence_id=evidence.id),
+    }
+
+
+def claim_summary_json(claim: Claim) -> dict:
+    return {
+        "code": claim.display_code, "status": str(claim.status),
+        "status_label": claim.status.title, "village": claim.village.code,
+        "species": str(claim.species), "occurred_at": iso(claim.occurred_at),
+        "reported_at": iso(claim.reported_at), "currency": claim.currency,
+        "amounts": amounts_json(claim), "due_at": iso(claim.due_at),
+        "overdue": is_overdue(claim), "version": claim.version,
+    }
+
+
+def amounts_json(claim: Claim) -> dict:
+    return {key: money_string(value, claim.currency) for key, value in (
+        ("claimed", claim.claimed_total), ("assessed", claim.assessed_total),
+        ("approved", claim.approved_total), ("paid", claim.paid_total))}
+
+
+def claim_json(claim: Claim, viewer: User) -> dict:
+    events = db.session.scalars(select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id)
+                                .order_by(WorkflowEvent.seq)).all()
+    schedule = claim.rate_schedule
+    due = deadlines(claim)
+    claimant = claim.claimant
+    return {
+        **claim_summary_json(claim),
+        "claimant": {"name": claimant.name, "phone": claimant.phone,
+                     "language": claimant.language, "id_number": claimant.masked_id_number,
+                     "bank_account": claimant.masked_bank_account},
+        "village_name": claim.village.display_name(),
+        "incident": {
+            "occurred_at": iso(claim.occurred_at), "species": str(claim.species),
+            "species_label": Species(claim.species).title, "lat": coordinate(claim.lat),
+            "lon": coordinate(claim.lon), "accuracy": number(claim.gps_accuracy_m),
+            "narrative": claim.narrative,
+        },
+        "losses": [item_json(item, claim.currency) for item in claim.items],
+        "evidence": [evidence_json(e) for e in claim.evidence],
+        "rate_schedule": None if schedule is None else {
+            "id": schedule.id, "name": schedule.name, "region": schedule.region.code,
+            "effective_from": schedule.effective_from.isoformat(),
+            "currency": schedule.currency},
+        "findings": claim.findings, "reason": claim.reason,
+        "filed_by": claim.filed_by.username,
+        "events": [event_json(e) for e in events],
+        "flags": [flag.as_dict() for flag in claim_flags(claim)],
+        "deadlines": {**{key: iso(value) for key, value in due.items()},
+                      "due_at": iso(claim.due_at), "overdue": is_overdue(claim),
+                      "late_report": is_late_report(claim)},
+        "actions": allowed_actions(claim, viewer),
+        "created_at": iso(claim.created_at), "updated_at": iso(claim.updated_at),
+    }
+
+
+def public_status_json(claim: Claim) -> dict:
+    """Nothing personal: the code, the status and when it last changed."""
+    return {"code": claim.display_code, "status": str(claim.status),
+            "status_label": ClaimStatus(claim.status).title,
+            "updated_at": iso(claim.updated_at)}

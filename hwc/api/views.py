@@ -1,0 +1,247 @@
+"""The v1 routes. Each parses its input, calls one operation and answers with JSON."""
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from hwc.accounts.models import Role
+from hwc.accounts.operations import authenticate
+from hwc.api import serializers as out
+from hwc.api.auth import authenticate_request, issue_token
+from hwc.api.openapi import openapi_document
+from hwc.api.problems import ApiProblem, init_blueprint
+from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
+from hwc.claims.evidence import (
+    EvidenceNotAllowed,
+    EvidenceRejected,
+    add_evidence,
+    evidence_bytes,
+)
+from hwc.claims.models import Claim, ClaimStatus, Evidence
+from hwc.claims.operations import ClaimLocked, NotAllowed, create_claim, update_claim
+from hwc.claims.validation import ClaimValidationError, parse_claim_changes, parse_claim_input
+from hwc.extensions import csrf, db, limiter
+from hwc.regions.models import Region
+from hwc.workflow.errors import WorkflowError
+from hwc.workflow.service import check_transition, claims_in_scope, get_claim, perform
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+init_blueprint(bp)
+
+PUBLIC = {"api.token", "api.public_status", "api.openapi"}
+PAGE_SIZE = 50
+
+
+@bp.before_request
+def require_token():
+    if request.endpoint not in PUBLIC:
+        authenticate_request()
+
+
+@bp.after_request
+def commit_or_rollback(response):
+    """Commit once per request: only a successful answer keeps its changes."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiProblem(400, _("The request body must be a JSON object."), kind="bad-json")
+    return body
+
+
+def claim_code(text: str) -> str:
+    try:
+        return normalise_code(text)
+    except CodeTypo:
+        raise ApiProblem(422, _("This code has a typing mistake: please check it."),
+                         kind="code-typo") from None
+    except InvalidCode:
+        raise ApiProblem(404, _("No such claim in your area."), kind="not-found") from None
+
+
+def scoped_claim(code: str) -> Claim:
+    try:
+        return get_claim(claim_code(code), g.api_user)
+    except WorkflowError as error:
+        raise ApiProblem(error.status, error.message, kind="not-found") from None
+
+
+def require_role(*roles: Role) -> None:
+    if g.api_user.role not in roles:
+        raise ApiProblem(403, _("Your role may not do this."), kind="forbidden")
+
+
+@bp.post("/token")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def token():
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise ApiProblem(401, _("The username or password is not correct."),
+                         kind="bad-credentials")
+    result = authenticate(username, password)
+    if not result.ok:
+        db.session.commit()  # the failure count must stick
+        if result.wait_seconds:
+            raise ApiProblem(429, _("Too many failed attempts. Please wait and try again."),
+                             kind="locked", headers={"Retry-After": str(result.wait_seconds)})
+        raise ApiProblem(401, _("The username or password is not correct."),
+                         kind="bad-credentials")
+    value, row = issue_token(result.user)
+    return jsonify(token=value, expires_at=out.iso(row.expires_at))
+
+
+@bp.get("/me")
+def me():
+    return jsonify(out.user_json(g.api_user))
+
+
+@bp.get("/regions")
+def regions():
+    rows = db.session.scalars(Region.subtree(*g.api_user.scope_regions)).all()
+    return jsonify([out.region_json(region) for region in rows])
+
+
+@bp.post("/claims")
+def create():
+    require_role(Role.village_officer)
+    try:
+        data = parse_claim_input(json_body(), g.api_user)
+        claim, created = create_claim(data, actor=g.api_user)
+    except ClaimValidationError as error:
+        raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
+                         errors=error.errors) from None
+    except NotAllowed:
+        raise ApiProblem(403, _("Your role may not do this."), kind="forbidden") from None
+    response = jsonify(out.claim_json(claim, g.api_user))
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = url_for("api.claim", code=claim.code)
+    return response
+
+
+@bp.get("/claims/<code>")
+def claim(code):
+    return jsonify(out.claim_json(scoped_claim(code), g.api_user))
+
+
+@bp.get("/claims")
+def claims():
+    query = claims_in_scope(g.api_user)
+    errors = {}
+    status = request.args.get("status")
+    if status:
+        if status not in {s.value for s in ClaimStatus}:
+            errors["status"] = [_("Unknown status.")]
+        query = query.where(Claim.status == status)
+    region_code = request.args.get("region")
+    if region_code:
+        region = Region.by_code(region_code)
+        if region is None or not g.api_user.can_see_region(region):
+            errors["region"] = [_("Choose a region in your area.")]
+        else:
+            query = query.where(Claim.village_id.in_(Region.subtree_ids(region)))
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        errors["page"] = [_("Must be a whole number from 1.")]
+    if errors:
+        raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
+                         errors=errors)
+    page = int(page)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Claim.reported_at.desc(), Claim.id.desc())
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return jsonify(items=[out.claim_summary_json(c) for c in rows], page=page,
+                   per_page=PAGE_SIZE, total=total)
+
+
+@bp.post("/claims/<code>/evidence")
+def upload_evidence(code):
+    claim = scoped_claim(code)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
+                         errors={"file": [_("Attach the photo in the field “file”.")]})
+    try:
+        evidence = add_evidence(claim, upload.read(), actor=g.api_user,
+                                original_name=upload.filename or "",
+                                caption=request.form.get("caption", ""))
+    except EvidenceNotAllowed:
+        raise ApiProblem(403, _("You may not add evidence to this claim now."),
+                         kind="forbidden") from None
+    except EvidenceRejected as error:
+        raise ApiProblem(422, error.message, kind="validation",
+                         errors={"file": [error.message]}) from None
+    response = jsonify(out.evidence_json(evidence))
+    response.status_code = 201
+    return response
+
+
+@bp.get("/claims/<code>/evidence/<int:evidence_id>")
+def evidence_file(code, evidence_id):
+    claim = scoped_claim(code)
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.claim_id != claim.id:
+        raise ApiProblem(404, _("No such photo."), kind="not-found")
+    return Response(evidence_bytes(evidence), mimetype=evidence.content_type)
+
+
+@bp.post("/claims/<code>/transitions")
+def transition(code):
+    claim = scoped_claim(code)
+    body = json_body()
+    action = body.get("action")
+    data = {k: v for k, v in body.items()
+            if k not in ("action", "claimant", "incident", "losses", "version", "comment")}
+    version = body.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
+                         errors={"version": [_("Must be a whole number.")]})
+    comment = body.get("comment") or ""
+    if not isinstance(comment, str) or not isinstance(action, str):
+        raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
+                         errors={"action" if not isinstance(action, str) else "comment":
+                                 [_("Must be text.")]})
+    try:
+        if action == "resubmit" and any(k in body for k in ("claimant", "incident", "losses")):
+            perform_changes(claim, body)
+        perform(claim, action, actor=g.api_user, version=version, comment=comment, **data)
+    except WorkflowError as error:
+        raise ApiProblem(error.status, error.message, kind=type(error).__name__,
+                         errors=error.errors or None) from None
+    except ClaimValidationError as error:
+        raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
+                         errors=error.errors) from None
+    return jsonify(out.claim_json(claim, g.api_user))
+
+
+def perform_changes(claim: Claim, body: dict) -> None:
+    """Apply the changes a resubmission carries, after checking the resubmit is allowed."""
+    check_transition(claim, "resubmit", g.api_user)
+    try:
+        update_claim(claim, parse_claim_changes(body, g.api_user, claim.village),
+                     actor=g.api_user)
+    except (NotAllowed, ClaimLocked):
+        raise ApiProblem(409, _("This claim cannot be changed now."), kind="locked") from None
+
+
+@bp.get("/status/<code>")
+@limiter.limit("30 per minute")
+def public_status(code):
+    normalised = claim_code(code)
+    found = Claim.by_code(normalised)
+    if found is None:
+        raise ApiProblem(404, _("No claim has this code."), kind="not-found")
+    return jsonify(out.public_status_json(found))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,54 @@
+"""Claims: claimants, claims, loss items and evidence, and the pages that file and show them."""
+
+from decimal import Decimal
+
+from flask_babel import format_currency, format_decimal
+from flask_babel import gettext as _
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    """An amount in the reader's locale with the currency's places (¥13,350.00, 50 000 ₽)."""
+    if amount is None:
+        return "—"
+    from hwc.core.money import round_money
+
+    return format_currency(round_money(amount, currency), currency)
+
+
+def quantity(value: Decimal | None) -> str:
+    return "—" if value is None else format_decimal(value.normalize(), format="#,##0.####")
+
+
+def rate_text(rate_value, basis, cap, unit, currency) -> str:
+    from hwc.claims.models import Unit
+
+    unit_title = Unit(unit).title
+    if str(basis) == "per_unit":
+        return _("%(amount)s per %(unit)s", amount=money(rate_value, currency), unit=unit_title)
+    if cap is not None:
+        return _("%(percent)s%% of the value, at most %(cap)s per %(unit)s",
+                 percent=quantity(rate_value), cap=money(cap, currency), unit=unit_title)
+    return _("%(percent)s%% of the value", percent=quantity(rate_value))
+
+
+def init_app(app) -> None:
+    from hwc.claims import filing_views, models, views  # noqa: F401 - routes register themselves
+    from hwc.claims.blueprint import bp
+
+    app.register_blueprint(bp)
+    app.add_template_filter(money, "money")
+    app.add_template_filter(quantity, "quantity")
+    app.add_template_filter(models.category_title, "category_title")
+
+    @app.context_processor
+    def claim_helpers():
+        return {"status_title": lambda code: models.ClaimStatus(code).title}
+
+    @app.template_filter("rate_text")
+    def item_rate_text(item, currency):
+        return rate_text(item.rate_value, item.rate_basis, item.rate_cap, item.rate_unit,
+                         currency)
+
+    @app.template_filter("schedule_rate_text")
+    def schedule_rate_text(rate, currency):
+        return rate_text(rate.rate, rate.basis, rate.cap, rate.unit, currency)

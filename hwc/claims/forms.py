@@ -1,0 +1,119 @@
+"""Forms of the tablet filing flow and the office actions. Labels are lazily translated; the
+domain checks (phone, dates, units) are those of ``hwc.claims.validation``, shared with the API."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from hwc.claims.models import CATEGORIES, Condition, LossKind, Species, Unit
+from hwc.config import LANGUAGES
+from hwc.workflow.reasons import REASON_TITLES
+
+REQUIRED = _l("This field is required.")
+
+
+class ClaimantStepForm(FlaskForm):
+    village = SelectField(_l("Village"), validators=[DataRequired(REQUIRED)])
+    existing = SelectField(_l("Existing claimant"), default="", validate_choice=False)
+    name = StringField(_l("Claimant's full name"), validators=[Length(max=128)])
+    phone = StringField(_l("Mobile phone"), validators=[Length(max=32)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    language = SelectField(_l("Language for text messages"),
+                           choices=[(code, code) for code in LANGUAGES])
+    id_number = StringField(_l("Identity number"), validators=[Length(max=40)])
+    bank_account = StringField(_l("Bank account (for payment)"), validators=[Length(max=64)])
+
+
+class IncidentStepForm(FlaskForm):
+    occurred_date = DateField(_l("Date of the incident"), validators=[InputRequired(REQUIRED)])
+    occurred_time = TimeField(_l("Time (approximately)"), validators=[InputRequired(REQUIRED)])
+    species = SelectField(_l("Animal responsible"), validators=[DataRequired(REQUIRED)])
+    lat = DecimalField(_l("Latitude"), places=None, validators=[Optional()],
+                       render_kw={"inputmode": "decimal", "step": "any"})
+    lon = DecimalField(_l("Longitude"), places=None, validators=[Optional()],
+                       render_kw={"inputmode": "decimal", "step": "any"})
+    accuracy = DecimalField(_l("GPS accuracy (m)"), places=None, validators=[Optional()],
+                            render_kw={"inputmode": "decimal", "step": "any"})
+    narrative = TextAreaField(_l("What happened"), validators=[Length(max=4000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.species.choices = [("", "—"), *Species.choices()]
+
+
+def category_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + [(code, str(title)) for titles in CATEGORIES.values()
+                          for code, title in titles.items()]
+
+
+class LossRowForm(Form):
+    kind = SelectField(_l("Kind of loss"))
+    category = SelectField(_l("What"), validate_choice=False)
+    condition = SelectField(_l("Condition"))
+    quantity = StringField(_l("Number or area"), render_kw={"inputmode": "decimal"})
+    unit = SelectField(_l("Unit"))
+    claimed_value = StringField(_l("Value claimed"), render_kw={"inputmode": "decimal"})
+    damage_share = StringField(_l("Share destroyed (%)"), render_kw={"inputmode": "decimal"})
+    remove = BooleanField(_l("Remove"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = LossKind.choices()
+        self.category.choices = category_choices()
+        self.condition.choices = Condition.choices()
+        self.unit.choices = Unit.choices()
+
+
+class LossesStepForm(FlaskForm):
+    rows = FieldList(FormField(LossRowForm), min_entries=1, max_entries=50)
+
+
+class PhotosStepForm(FlaskForm):
+    photos = MultipleFileField(_l("Photos"))
+    caption = StringField(_l("Caption"), validators=[Length(max=255)])
+
+
+class SubmitForm(FlaskForm):
+    client_uuid = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=4000)])
+    version = HiddenField()
+
+
+class ReasonForm(CommentForm):
+    reason = SelectField(_l("Reason"), choices=list(REASON_TITLES.items()))
+
+
+class AssessmentRowForm(Form):
+    quantity = StringField(_l("Assessed quantity"), render_kw={"inputmode": "decimal"})
+    unit_value = StringField(_l("Value of one unit"), render_kw={"inputmode": "decimal"})
+
+
+class VerifyForm(CommentForm):
+    findings = TextAreaField(_l("Findings on site"), validators=[Length(max=4000)])
+    rows = FieldList(FormField(AssessmentRowForm), min_entries=0, max_entries=50)
+
+
+class BatchApproveForm(FlaskForm):
+    codes = StringField()
+
+
+class EvidenceForm(FlaskForm):
+    photo = FileField(_l("Photo"))
+    caption = StringField(_l("Caption"), validators=[Length(max=255)])

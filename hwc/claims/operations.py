@@ -1,0 +1,176 @@
+"""What changes claims outside the state machine: filing a draft, editing it, adding evidence.
+
+Status changes are the workflow's (``hwc.workflow.service.perform``); these functions only
+create a claim in the workflow's initial state and edit what an open claim may have edited.
+"""
+
+import uuid
+from decimal import Decimal
+
+from babel.numbers import get_territory_currencies
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from hwc.accounts.models import Role, User
+from hwc.claims.codes import generate_code
+from hwc.claims.deadlines import recompute_due
+from hwc.claims.models import Claim, Claimant, ClaimStatus, LossItem
+from hwc.claims.validation import (
+    ClaimantInput,
+    ClaimInput,
+    LossInput,
+    country_of,
+)
+from hwc.core.db import local_date, utcnow
+from hwc.core.money import round_money
+from hwc.extensions import db
+from hwc.rates.service import schedule_for
+from hwc.regions.models import Region
+from hwc.workflow.audit import record_event
+from hwc.workflow.rules import EDITABLE_STATUSES, INITIAL_STATUS
+
+
+class NotAllowed(PermissionError):
+    """The actor's role may not do this."""
+
+
+class ClaimLocked(RuntimeError):
+    """The claim is in a state where it cannot be edited."""
+
+
+def default_currency(village: Region, on) -> str:
+    """The currency of the schedule in force, else of the village's country, else the setting."""
+    schedule = schedule_for(village, on)
+    if schedule is not None:
+        return schedule.currency
+    country = country_of(village)
+    if country:
+        currencies = get_territory_currencies(country, date=on)
+        if currencies:
+            return currencies[0]
+    return current_app.config["HWC_CURRENCY"]
+
+
+def find_or_add_claimant(data: ClaimantInput, village: Region) -> Claimant:
+    """The village's claimant with this name and phone, updated; or a new one."""
+    claimant = db.session.scalar(select(Claimant).where(
+        Claimant.village_id == village.id, Claimant.phone == data.phone,
+        Claimant.name == data.name))
+    if claimant is None:
+        claimant = Claimant(name=data.name, phone=data.phone, village=village)
+        db.session.add(claimant)
+    claimant.language = data.language
+    if data.id_number:
+        claimant.id_number = data.id_number
+    if data.bank_account:
+        claimant.bank_account = data.bank_account
+    return claimant
+
+
+def _new_code() -> str:
+    while True:
+        code = generate_code()
+        if Claim.by_code(code) is None:
+            return code
+
+
+def _loss_item(position: int, loss: LossInput) -> LossItem:
+    return LossItem(
+        position=position, kind=loss.kind, category=loss.category, condition=loss.condition,
+        quantity=loss.quantity, unit=loss.unit, claimed_value=loss.claimed_value,
+        damage_share=loss.damage_share, growth_stage=loss.growth_stage,
+        age_class=loss.age_class, description=loss.description)
+
+
+def _claimed_total(claim: Claim) -> Decimal:
+    total = sum((item.claimed_value or Decimal(0) for item in claim.items), Decimal(0))
+    return round_money(total, claim.currency)
+
+
+def snapshot(claim: Claim) -> dict:
+    """The values an audit event records for a claim's content."""
+    return {
+        "claimant": claim.claimant.name, "village": claim.village.code,
+        "occurred_at": claim.occurred_at, "species": str(claim.species),
+        "lat": claim.lat, "lon": claim.lon, "narrative": claim.narrative,
+        "claimed_total": claim.claimed_total, "currency": claim.currency,
+        "losses": [{"kind": str(i.kind), "category": i.category, "condition": str(i.condition),
+                    "quantity": i.quantity, "unit": str(i.unit),
+                    "claimed_value": i.claimed_value} for i in claim.items],
+    }
+
+
+def create_claim(data: ClaimInput, *, actor: User) -> tuple[Claim, bool]:
+    """File a draft claim. The same ``client_uuid`` again returns the first claim and False,
+    never a second claim, even when two requests race."""
+    if actor.role != Role.village_officer:
+        raise NotAllowed("create")
+    existing = claim_by_client_uuid(data.client_uuid)
+    if existing is not None:
+        return existing, False
+    try:
+        with db.session.begin_nested():
+            claim = _insert_claim(data, actor)
+    except IntegrityError:
+        existing = claim_by_client_uuid(data.client_uuid)
+        if existing is None:
+            raise
+        return existing, False
+    record_event("create", actor=actor, claim=claim, to_status=claim.status,
+                 changes=snapshot(claim))
+    return claim, True
+
+
+def claim_by_client_uuid(client_uuid: uuid.UUID) -> Claim | None:
+    return db.session.scalar(select(Claim).where(Claim.client_uuid == client_uuid))
+
+
+def _insert_claim(data: ClaimInput, actor: User) -> Claim:
+    incident = data.incident
+    claim = Claim(
+        code=_new_code(), client_uuid=data.client_uuid,
+        claimant=find_or_add_claimant(data.claimant, data.village), village=data.village,
+        occurred_at=incident.occurred_at, reported_at=utcnow(), lat=incident.lat,
+        lon=incident.lon, gps_accuracy_m=incident.accuracy, species=incident.species,
+        narrative=incident.narrative, status=INITIAL_STATUS, filed_by=actor,
+        currency=default_currency(data.village, local_date(incident.occurred_at)),
+        items=[_loss_item(i, loss) for i, loss in enumerate(data.losses)],
+    )
+    claim.claimed_total = _claimed_total(claim)
+    db.session.add(claim)
+    db.session.flush()
+    return claim
+
+
+def update_claim(claim: Claim, data: ClaimInput, *, actor: User) -> Claim:
+    """Replace an open claim's content (draft or returned) with ``data``; the village and
+    client UUID never change. Records the changed values in the audit trail."""
+    if actor.role != Role.village_officer:
+        raise NotAllowed("update")
+    if claim.status not in EDITABLE_STATUSES:
+        raise ClaimLocked(claim.status)
+    before = snapshot(claim)
+    incident = data.incident
+    if data.claimant is not None:
+        claim.claimant = find_or_add_claimant(data.claimant, claim.village)
+    if incident is not None:
+        claim.occurred_at, claim.species = incident.occurred_at, incident.species
+        claim.lat, claim.lon, claim.gps_accuracy_m = incident.lat, incident.lon, incident.accuracy
+        claim.narrative = incident.narrative
+    if data.losses:
+        claim.items = [_loss_item(i, loss) for i, loss in enumerate(data.losses)]
+    claim.claimed_total = _claimed_total(claim)
+    db.session.flush()
+    after = snapshot(claim)
+    changed = {key: {"from": before[key], "to": after[key]}
+               for key in after if before[key] != after[key]}
+    if changed:
+        record_event("update", actor=actor, claim=claim, from_status=claim.status,
+                     to_status=claim.status, changes=changed)
+        recompute_due(claim)
+    return claim
+
+
+def claim_is_open(claim: Claim) -> bool:
+    return claim.status not in (ClaimStatus.withdrawn, ClaimStatus.closed)

@@ -1,0 +1,65 @@
+"""Pricing a claim's loss items with the rate schedule in force for its village and date."""
+
+from decimal import Decimal
+
+from hwc.claims.models import Claim, LossItem
+from hwc.core.db import local_date
+from hwc.core.money import round_money
+from hwc.rates.models import Rate, RateSchedule
+from hwc.rates.service import RateError, item_amount, rate_for, schedule_for
+
+
+class PricingError(ValueError):
+    """An item cannot be priced; ``index`` is its position in the claim, ``reason`` a code."""
+
+    def __init__(self, index: int, reason: str):
+        super().__init__(index, reason)
+        self.index, self.reason = index, reason
+
+
+def claim_schedule(claim: Claim) -> RateSchedule | None:
+    return schedule_for(claim.village, local_date(claim.occurred_at))
+
+
+def item_rate(schedule: RateSchedule | None, item: LossItem) -> Rate | None:
+    if schedule is None:
+        return None
+    return rate_for(schedule, item.kind, item.category, item.condition)
+
+
+def items_without_rate(claim: Claim) -> list[int]:
+    """Positions of the items that the schedule in force has no rate for."""
+    schedule = claim_schedule(claim)
+    return [item.position for item in claim.items if item_rate(schedule, item) is None]
+
+
+def price_items(claim: Claim) -> tuple[RateSchedule | None, Decimal]:
+    """Apply the schedule to every item's assessed quantity and copy the rate onto the item, so
+    that a later schedule never changes this claim. Returns the schedule and the total.
+
+    Raises ``PricingError`` for an item with a quantity but no rate, or that cannot be priced.
+    """
+    schedule = claim_schedule(claim)
+    total = Decimal(0)
+    currency = schedule.currency if schedule is not None else claim.currency
+    for item in claim.items:
+        quantity = item.assessed_quantity if item.assessed_quantity is not None else item.quantity
+        rate = item_rate(schedule, item)
+        if rate is None:
+            if quantity == 0:
+                item.amount = round_money(Decimal(0), currency)
+                continue
+            raise PricingError(item.position, "no_rate")
+        try:
+            amount = item_amount(rate, quantity, item.unit, item.unit_value, currency)
+        except RateError as error:
+            raise PricingError(item.position, type(error).__name__) from error
+        item.assessed_quantity = quantity
+        item.rate_basis, item.rate_value = str(rate.basis), rate.rate
+        item.rate_cap, item.rate_unit = rate.cap, str(rate.unit)
+        item.amount = amount
+        total += amount
+    if schedule is not None:
+        claim.currency = schedule.currency
+    claim.rate_schedule = schedule
+    return schedule, round_money(total, currency)

@@ -1,0 +1,126 @@
+"""The office queues: which claims wait on which role, filters, sorting and keyset pages."""
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, func
+
+from hwc.accounts.models import Role, User
+from hwc.claims.models import Claim, ClaimStatus, Species
+from hwc.core.db import utcnow
+from hwc.regions.models import Region
+from hwc.workflow.service import claims_in_scope
+
+S = ClaimStatus
+WAITING_ON = {
+    Role.village_officer: (S.draft, S.returned),
+    Role.verifier: (S.submitted, S.under_verification),
+    Role.approver: (S.verified, S.awaiting_second_approval),
+    Role.finance: (S.approved, S.voucher_issued),
+}
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+PAGE_SIZE = 25
+
+
+def queue_statuses(user: User) -> tuple[ClaimStatus, ...]:
+    """The statuses whose claims wait on ``user`` (auditors and admins see every status)."""
+    statuses = WAITING_ON.get(user.role)
+    if statuses is None:
+        return tuple(ClaimStatus)
+    if user.role == Role.approver and not user.senior:
+        return (S.verified,)
+    return statuses
+
+
+@dataclass
+class QueueFilters:
+    region: Region | None = None
+    status: ClaimStatus | None = None
+    species: Species | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    overdue: bool = False
+    sort: str = "due"
+    after: str | None = None
+
+
+def sort_key(sort: str):
+    amount = func.coalesce(Claim.approved_total, Claim.assessed_total, Claim.claimed_total)
+    return {
+        "due": (func.coalesce(Claim.due_at, FAR_FUTURE), True),
+        "reported": (Claim.reported_at, False),
+        "amount": (amount, False),
+    }[sort]
+
+
+def _encode(value, claim_id: int) -> str:
+    if isinstance(value, datetime):
+        value = {"t": value.isoformat()}
+    elif isinstance(value, Decimal):
+        value = {"d": str(value)}
+    raw = json.dumps([value, claim_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(token: str):
+    try:
+        value, claim_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if isinstance(value, dict) and "t" in value:
+            value = datetime.fromisoformat(value["t"])
+        elif isinstance(value, dict) and "d" in value:
+            value = Decimal(value["d"])
+        return value, int(claim_id)
+    except (ValueError, TypeError, json.JSONDecodeError, ArithmeticError):
+        return None
+
+
+def queue_query(user: User, filters: QueueFilters) -> Select:
+    statuses = queue_statuses(user)
+    query = claims_in_scope(user)
+    if filters.status is not None and filters.status in statuses:
+        query = query.where(Claim.status == filters.status)
+    else:
+        query = query.where(Claim.status.in_(statuses))
+    if filters.region is not None and user.can_see_region(filters.region):
+        query = query.where(Claim.village_id.in_(Region.subtree_ids(filters.region)))
+    if filters.species is not None:
+        query = query.where(Claim.species == filters.species)
+    zone = ZoneInfo(current_app.config["HWC_TIMEZONE"])
+    if filters.date_from is not None:
+        query = query.where(Claim.occurred_at >= datetime.combine(filters.date_from, time(),
+                                                                  zone))
+    if filters.date_to is not None:
+        query = query.where(Claim.occurred_at < datetime.combine(
+            filters.date_to + timedelta(days=1), time(), zone))
+    if filters.overdue:
+        query = query.where(Claim.due_at.is_not(None), Claim.due_at < utcnow())
+    return query
+
+
+def queue_page(user: User, filters: QueueFilters) -> tuple[list[Claim], str | None]:
+    """One page of the queue and the token of the next page (None on the last page)."""
+    from hwc.extensions import db
+
+    column, ascending = sort_key(filters.sort)
+    query = queue_query(user, filters)
+    position = _decode(filters.after) if filters.after else None
+    if position is not None:
+        value, claim_id = position
+        if ascending:
+            query = query.where((column > value) | ((column == value) & (Claim.id > claim_id)))
+        else:
+            query = query.where((column < value) | ((column == value) & (Claim.id < claim_id)))
+    order = (column.asc(), Claim.id.asc()) if ascending else (column.desc(), Claim.id.desc())
+    rows = db.session.execute(query.add_columns(column).order_by(*order)
+                              .limit(PAGE_SIZE + 1)).all()
+    claims = [row[0] for row in rows[:PAGE_SIZE]]
+    token = None
+    if len(rows) > PAGE_SIZE:
+        last = rows[PAGE_SIZE - 1]
+        token = _encode(last[1], last[0].id)
+    return claims, token

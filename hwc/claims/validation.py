@@ -1,0 +1,303 @@
+"""Checking claim input (from the API or the filing form) into typed values, or field errors.
+
+Field names follow the API body: ``claimant.phone``, ``losses[1].quantity``. Every message is
+translated in the caller's language.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from flask_babel import gettext as _
+
+from hwc.claims.models import Condition, LossKind, Species, Unit
+from hwc.config import LANGUAGES
+from hwc.core.db import utcnow
+from hwc.core.money import parse_decimal
+from hwc.regions.models import Region, RegionLevel
+
+CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+ID_NUMBER = re.compile(r"[A-Z0-9]{4,32}")
+UNITS_FOR_KIND = {
+    LossKind.livestock: {Unit.head, Unit.kg},
+    LossKind.crop: {Unit.ha, Unit.mu, Unit.acre, Unit.m2, Unit.kg},
+    LossKind.property: {Unit.item, Unit.m2},
+}
+MAX_ITEMS = 50
+
+
+class ClaimValidationError(ValueError):
+    """Input that cannot make a claim; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class ClaimantInput:
+    name: str
+    phone: str
+    language: str
+    id_number: str | None = None
+    bank_account: str | None = None
+
+
+@dataclass
+class LossInput:
+    kind: LossKind
+    category: str
+    condition: Condition
+    quantity: Decimal
+    unit: Unit
+    claimed_value: Decimal | None = None
+    damage_share: Decimal | None = None
+    growth_stage: str = ""
+    age_class: str = ""
+    description: str = ""
+
+
+@dataclass
+class IncidentInput:
+    occurred_at: datetime
+    species: Species
+    lat: Decimal | None = None
+    lon: Decimal | None = None
+    accuracy: Decimal | None = None
+    narrative: str = ""
+
+
+@dataclass
+class ClaimInput:
+    client_uuid: uuid.UUID | None
+    village: Region | None
+    claimant: ClaimantInput | None
+    incident: IncidentInput | None
+    losses: list[LossInput] = field(default_factory=list)
+
+
+class _Errors(dict):
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def _text(errors, name, value, *, required=False, max_length=255) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.add(name, _("Must be text."))
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors.add(name, _("This field is required."))
+    elif len(value) > max_length:
+        errors.add(name, _("At most %(max)d characters.", max=max_length))
+    return value
+
+
+def _decimal(errors, name, value, *, required=False, minimum=None, maximum=None,
+             positive=False) -> Decimal | None:
+    if value is None or value == "":
+        if required:
+            errors.add(name, _("This field is required."))
+        return None
+    try:
+        number = parse_decimal(value)
+    except (InvalidOperation, ValueError):
+        errors.add(name, _("Must be a number, such as 12 or 3.5."))
+        return None
+    if positive and number <= 0:
+        errors.add(name, _("Must be more than zero."))
+    elif minimum is not None and number < minimum:
+        errors.add(name, _("Must be at least %(min)s.", min=minimum))
+    elif maximum is not None and number > maximum:
+        errors.add(name, _("Must be at most %(max)s.", max=maximum))
+    elif abs(number.as_tuple().exponent) > 6 or number.adjusted() > 11:
+        errors.add(name, _("Too many digits."))
+    return number
+
+
+def _choice(errors, name, value, enum, *, required=True):
+    if value in (None, "") and not required:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        errors.add(name, _("Not one of the allowed values: %(values)s",
+                           values=", ".join(m.value for m in enum)))
+        return None
+
+
+def normalise_phone(text: str, country: str | None) -> str:
+    """E.164 form of ``text``; a number without ``+`` is read in ``country``. Raises ValueError."""
+    try:
+        number = phonenumbers.parse(text, country if country and len(country) == 2 else None)
+    except phonenumbers.NumberParseException:
+        raise ValueError(text) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(text)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country_of(region: Region) -> str | None:
+    root = region.ancestors()[0] if region.parent is not None else region
+    return root.code if len(root.code) == 2 else None
+
+
+def parse_claimant(errors, data, village: Region | None, prefix="claimant") -> ClaimantInput | None:
+    if not isinstance(data, dict):
+        errors.add(prefix, _("This field is required."))
+        return None
+    name = _text(errors, f"{prefix}.name", data.get("name"), required=True, max_length=128)
+    phone_text = _text(errors, f"{prefix}.phone", data.get("phone"), required=True, max_length=32)
+    phone = ""
+    if phone_text:
+        try:
+            phone = normalise_phone(phone_text, country_of(village) if village else None)
+        except ValueError:
+            errors.add(f"{prefix}.phone",
+                       _("Not a valid phone number. Write it with the country code, "
+                         "such as +8613800000000."))
+    language = data.get("language") or "zh_Hans"
+    if language not in LANGUAGES:
+        errors.add(f"{prefix}.language", _("Not one of the allowed values: %(values)s",
+                                           values=", ".join(LANGUAGES)))
+    id_number = _text(errors, f"{prefix}.id_number", data.get("id_number"), max_length=40)
+    id_number = re.sub(r"[\s-]", "", id_number).upper() or None
+    if id_number and not ID_NUMBER.fullmatch(id_number):
+        errors.add(f"{prefix}.id_number", _("Use 4 to 32 letters and digits."))
+    bank = _text(errors, f"{prefix}.bank_account", data.get("bank_account"), max_length=64)
+    return ClaimantInput(name, phone, language, id_number, re.sub(r"\s", "", bank) or None)
+
+
+def parse_occurred_at(errors, name, value) -> datetime | None:
+    if not value or not isinstance(value, str):
+        errors.add(name, _("This field is required."))
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        errors.add(name, _("Use a date and time such as 2026-11-20T06:30:00+08:00."))
+        return None
+    if moment.tzinfo is None:
+        errors.add(name, _("Give the time zone offset, such as +08:00."))
+        return None
+    if moment > utcnow() + timedelta(minutes=10):
+        errors.add(name, _("The incident cannot be in the future."))
+        return None
+    return moment
+
+
+def parse_incident(errors, data) -> IncidentInput | None:
+    if not isinstance(data, dict):
+        errors.add("incident", _("This field is required."))
+        return None
+    occurred_at = parse_occurred_at(errors, "incident.occurred_at", data.get("occurred_at"))
+    species = _choice(errors, "incident.species", data.get("species"), Species)
+    lat = _decimal(errors, "incident.lat", data.get("lat"), minimum=-90, maximum=90)
+    lon = _decimal(errors, "incident.lon", data.get("lon"), minimum=-180, maximum=180)
+    if (lat is None) != (lon is None) and "incident.lat" not in errors:
+        errors.add("incident.lat", _("Give both latitude and longitude, or neither."))
+    accuracy = _decimal(errors, "incident.accuracy", data.get("accuracy"), minimum=0,
+                        maximum=100000)
+    narrative = _text(errors, "incident.narrative", data.get("narrative"), max_length=4000)
+    if occurred_at is None or species is None:
+        return None
+    return IncidentInput(
+        occurred_at, species,
+        lat.quantize(Decimal("0.000001")) if lat is not None else None,
+        lon.quantize(Decimal("0.000001")) if lon is not None else None,
+        accuracy.quantize(Decimal("0.1")) if accuracy is not None else None, narrative)
+
+
+def parse_loss(errors, data, index) -> LossInput | None:
+    prefix = f"losses[{index}]"
+    if not isinstance(data, dict):
+        errors.add(prefix, _("Each loss must be an object."))
+        return None
+    kind = _choice(errors, f"{prefix}.kind", data.get("kind"), LossKind)
+    category = _text(errors, f"{prefix}.category", data.get("category"), required=True,
+                     max_length=32)
+    if category and not CATEGORY.fullmatch(category):
+        errors.add(f"{prefix}.category",
+                   _("Use lower-case letters, digits and underscores, such as cattle."))
+    condition = _choice(errors, f"{prefix}.condition", data.get("condition"), Condition)
+    quantity = _decimal(errors, f"{prefix}.quantity", data.get("quantity"), required=True,
+                        positive=True)
+    unit = _choice(errors, f"{prefix}.unit", data.get("unit"), Unit)
+    if kind is not None and unit is not None and unit not in UNITS_FOR_KIND[kind]:
+        errors.add(f"{prefix}.unit", _("This unit does not fit this kind of loss."))
+    if kind == LossKind.livestock and unit == Unit.head and quantity is not None and \
+            quantity != quantity.to_integral_value():
+        errors.add(f"{prefix}.quantity", _("Count animals in whole numbers."))
+    claimed = _decimal(errors, f"{prefix}.claimed_value", data.get("claimed_value"), minimum=0)
+    share = _decimal(errors, f"{prefix}.damage_share", data.get("damage_share"), minimum=0,
+                     maximum=100)
+    growth = _text(errors, f"{prefix}.growth_stage", data.get("growth_stage"), max_length=32)
+    age = _text(errors, f"{prefix}.age_class", data.get("age_class"), max_length=32)
+    description = _text(errors, f"{prefix}.description", data.get("description"))
+    if None in (kind, condition, quantity, unit) or not category:
+        return None
+    return LossInput(kind, category, condition, quantity, unit, claimed, share, growth, age,
+                     description)
+
+
+def parse_losses(errors, data) -> list[LossInput]:
+    if not isinstance(data, list) or not data:
+        errors.add("losses", _("Add at least one loss."))
+        return []
+    if len(data) > MAX_ITEMS:
+        errors.add("losses", _("At most %(max)d losses per claim.", max=MAX_ITEMS))
+        return []
+    losses = [parse_loss(errors, item, index) for index, item in enumerate(data)]
+    return [loss for loss in losses if loss is not None]
+
+
+def parse_village(errors, code, actor) -> Region | None:
+    region = Region.by_code(code) if isinstance(code, str) and code else None
+    if region is None or region.level != RegionLevel.village or not actor.can_see_region(region):
+        errors.add("village", _("Choose a village in your area."))
+        return None
+    return region
+
+
+def parse_client_uuid(errors, value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        errors.add("client_uuid", _("Must be a UUID."))
+        return None
+
+
+def parse_claim_input(body, actor) -> ClaimInput:
+    """A new claim's input, or ``ClaimValidationError`` naming every bad field at once."""
+    errors = _Errors()
+    if not isinstance(body, dict):
+        raise ClaimValidationError({"": [_("The request body must be a JSON object.")]})
+    client_uuid = parse_client_uuid(errors, body.get("client_uuid"))
+    if client_uuid is None and "client_uuid" not in errors:
+        errors.add("client_uuid", _("This field is required."))
+    village = parse_village(errors, body.get("village"), actor)
+    claimant = parse_claimant(errors, body.get("claimant"), village)
+    incident = parse_incident(errors, body.get("incident"))
+    losses = parse_losses(errors, body.get("losses"))
+    if errors:
+        raise ClaimValidationError(dict(errors))
+    return ClaimInput(client_uuid, village, claimant, incident, losses)
+
+
+def parse_claim_changes(body, actor, village: Region) -> ClaimInput:
+    """Changes to an open claim: only the sections present (claimant, incident, losses) are
+    checked and returned; the village and client UUID never change."""
+    errors = _Errors()
+    if not isinstance(body, dict):
+        raise ClaimValidationError({"": [_("The request body must be a JSON object.")]})
+    claimant = parse_claimant(errors, body["claimant"], village) if "claimant" in body else None
+    incident = parse_incident(errors, body["incident"]) if "incident" in body else None
+    losses = parse_losses(errors, body["losses"]) if "losses" in body else []
+    if errors:
+        raise ClaimValidationError(dict(errors))
+    return ClaimInput(None, village, claimant, incident, losses)

@@ -1,0 +1,191 @@
+"""The office pages: queues with filters, the claim page with its actions, batch approval,
+and evidence photos (served only to users whose area holds the claim)."""
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from hwc.accounts.models import Role
+from hwc.claims.blueprint import bp
+from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
+from hwc.claims.deadlines import deadlines, is_late_report, is_overdue
+from hwc.claims.evidence import evidence_bytes
+from hwc.claims.flags import claim_flags
+from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyForm
+from hwc.claims.models import Claim, ClaimStatus, Evidence, Species
+from hwc.claims.pricing import claim_schedule, item_rate
+from hwc.claims.queues import QueueFilters, queue_page, queue_statuses
+from hwc.extensions import db
+from hwc.regions.models import Region
+from hwc.workflow.errors import WorkflowError
+from hwc.workflow.models import WorkflowEvent
+from hwc.workflow.rules import REJECTION_REASONS
+from hwc.workflow.service import allowed_actions, get_claim, perform
+
+ACTION_FORMS = {"verify": VerifyForm, "return": CommentForm, "propose_rejection": ReasonForm,
+                "reject": ReasonForm, "send_back": CommentForm, "appeal": CommentForm,
+                "withdraw": CommentForm}
+
+
+def scoped_claim(code: str) -> Claim:
+    try:
+        return get_claim(normalise_code(code), current_user)
+    except (WorkflowError, InvalidCode):
+        abort(404)
+
+
+def reason_titles() -> dict[str, str]:
+    from hwc.workflow.reasons import reason_title
+
+    return {code: reason_title(code) for code in REJECTION_REASONS}
+
+
+def parse_filters(args) -> tuple[QueueFilters, dict]:
+    filters, errors = QueueFilters(), {}
+    if args.get("region"):
+        filters.region = Region.by_code(args["region"])
+        if filters.region is None or not current_user.can_see_region(filters.region):
+            errors["region"] = _("Choose a region in your area.")
+            filters.region = None
+    for name, enum in (("status", ClaimStatus), ("species", Species)):
+        if args.get(name):
+            try:
+                setattr(filters, name, enum(args[name]))
+            except ValueError:
+                errors[name] = _("Not one of the allowed values.")
+    for name in ("date_from", "date_to"):
+        if args.get(name):
+            try:
+                setattr(filters, name, date.fromisoformat(args[name]))
+            except ValueError:
+                errors[name] = _("Use a date such as 2026-11-20.")
+    filters.overdue = args.get("overdue") == "1"
+    filters.sort = args.get("sort") if args.get("sort") in ("due", "reported", "amount") else (
+        "due" if current_user.role not in (Role.auditor, Role.admin) else "reported")
+    filters.after = args.get("after") or None
+    return filters, errors
+
+
+@bp.get("/queue")
+def queue():
+    if current_user.role == Role.village_officer:
+        return redirect(url_for("claims.my_claims"))
+    filters, errors = parse_filters(request.args)
+    claims, next_token = queue_page(current_user, filters)
+    regions = db.session.scalars(Region.subtree(*current_user.scope_regions)).all()
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    return render_template(
+        "claims/queue.html", claims=claims, filters=filters, errors=errors,
+        statuses=queue_statuses(current_user), regions=regions, species=list(Species),
+        next_url=url_for("claims.queue", **args, after=next_token) if next_token else None,
+        export_args=args, form=BatchApproveForm(), is_overdue=is_overdue,
+        can_batch_approve=current_user.role == Role.approver)
+
+
+@bp.post("/queue/approve")
+def batch_approve():
+    """Approve the selected claims one by one: a claim that fails a guard does not stop the
+    others, and each one's result is reported."""
+    if current_user.role != Role.approver:
+        abort(403)
+    form = BatchApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    results = []
+    for code in request.form.getlist("codes")[:200]:
+        try:
+            claim = get_claim(normalise_code(code), current_user)
+            with db.session.begin_nested():
+                perform(claim, "approve", actor=current_user)
+            results.append((claim.display_code, True, claim.status.title))
+        except (WorkflowError, InvalidCode) as error:
+            results.append((code, False, getattr(error, "message", "") or _("Not found.")))
+    db.session.commit()
+    return render_template("claims/batch_result.html", results=results)
+
+
+@bp.get("/claims/<code>")
+def claim_page(code):
+    try:
+        normalised = normalise_code(code)
+    except CodeTypo:
+        flash(_("This code has a typing mistake: please check it."), "error")
+        abort(404)
+    except InvalidCode:
+        abort(404)
+    if normalised != code:
+        return redirect(url_for("claims.claim_page", code=normalised))
+    claim = scoped_claim(code)
+    return render_claim(claim)
+
+
+def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
+    actions = allowed_actions(claim, current_user)
+    forms = forms or {}
+    for action in actions:
+        if action not in forms:
+            form_class = ACTION_FORMS.get(action, CommentForm)
+            forms[action] = form_class(prefix=action, version=claim.version)
+            if action == "verify":
+                for item in claim.items:
+                    forms[action].rows.append_entry({"quantity": str(
+                        (item.assessed_quantity or item.quantity).normalize()),
+                        "unit_value": str(item.unit_value) if item.unit_value else ""})
+    events = db.session.scalars(select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id)
+                                .order_by(WorkflowEvent.seq)).all()
+    return render_template(
+        "claims/claim.html", claim=claim, actions=actions, forms=forms, events=events,
+        flags=claim_flags(claim), deadlines=deadlines(claim), overdue=is_overdue(claim),
+        late_report=is_late_report(claim), schedule=claim_schedule(claim), item_rate=item_rate,
+        reasons=reason_titles()), status
+
+
+@bp.post("/claims/<code>/act/<action>")
+def act(code, action):
+    claim = scoped_claim(code)
+    form_class = ACTION_FORMS.get(action, CommentForm)
+    form = form_class(prefix=action)
+    if not form.validate_on_submit():
+        return render_claim(claim, {action: form}, 422)
+    data = {}
+    if action == "verify":
+        data["findings"] = form.findings.data or ""
+        data["assessed"] = [{"index": i, "quantity": row.form.quantity.data or None,
+                             "unit_value": row.form.unit_value.data or None}
+                            for i, row in enumerate(form.rows)]
+    if hasattr(form, "reason"):
+        data["reason"] = form.reason.data
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    try:
+        perform(claim, action, actor=current_user, version=version,
+                comment=form.comment.data or "", **data)
+    except WorkflowError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
+        for name, messages in error.errors.items():
+            target = name.split("[")[0].split(".")[0]
+            if hasattr(form, target) and target not in ("rows",):
+                getattr(form, target).errors = list(messages)
+            else:
+                for message in messages:
+                    flash(message, "error")
+        claim = scoped_claim(code)
+        return render_claim(claim, {action: form}, error.status if error.status != 404 else 422)
+    db.session.commit()
+    flash(_("Done: the claim is now “%(status)s”.", status=claim.status.title), "success")
+    return redirect(url_for("claims.claim_page", code=claim.code))
+
+
+@bp.get("/claims/<code>/evidence/<int:evidence_id>")
+def evidence_file(code, evidence_id):
+    claim = scoped_claim(code)
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.claim_id != claim.id:
+        abort(404)
+    data = evidence_bytes(evidence, thumb=bool(request.args.get("thumb")))
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})

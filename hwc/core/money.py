@@ -1,0 +1,45 @@
+"""Money: ``Decimal`` rounded half-up to the places Babel's currency data gives (CNY 2, KRW 0)."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import get_currency_precision, is_currency
+
+
+class InvalidCurrency(ValueError):
+    pass
+
+
+def check_currency(code: str) -> str:
+    code = (code or "").strip().upper()
+    if len(code) != 3 or not is_currency(code):
+        raise InvalidCurrency(code)
+    return code
+
+
+def currency_places(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` rounded half-up to the currency's minor unit."""
+    places = currency_places(currency)
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def money_string(amount: Decimal | None, currency: str) -> str | None:
+    """The API's form: a string with exactly the currency's decimal places (``"12000.00"``)."""
+    if amount is None:
+        return None
+    return f"{round_money(amount, currency):f}"
+
+
+def parse_decimal(text) -> Decimal:
+    """A finite Decimal from user input (``"1 200,50"`` is refused: one format, no guessing)."""
+    if isinstance(text, bool) or text is None:
+        raise InvalidOperation(text)
+    if isinstance(text, float):
+        text = repr(text)
+    value = Decimal(str(text).strip())
+    if not value.is_finite():
+        raise InvalidOperation(text)
+    return value

@@ -1,0 +1,8 @@
+"""The dashboard (claims and amounts by status, species, month, township; time to payment;
+overdue steps) and the exports of a filtered queue (CSV, XLSX, GeoJSON)."""
+
+
+def init_app(app) -> None:
+    from hwc.dashboard.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,100 @@
+"""Figures for the dashboard, over the claims in the viewer's area."""
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from hwc.accounts.models import User
+from hwc.claims.deadlines import WAITING_STEP
+from hwc.claims.models import Claim, ClaimStatus
+from hwc.core.db import local_date, utcnow
+from hwc.extensions import db
+from hwc.regions.models import Region, RegionLevel
+from hwc.workflow.service import claims_in_scope
+
+
+@dataclass
+class Dashboard:
+    total: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    by_species: Counter = field(default_factory=Counter)
+    by_month: Counter = field(default_factory=Counter)
+    by_township: Counter = field(default_factory=Counter)
+    amounts_by_status: dict = field(default_factory=lambda: defaultdict(Decimal))
+    amounts_by_currency: dict = field(default_factory=lambda: defaultdict(Decimal))
+    overdue_by_step: Counter = field(default_factory=Counter)
+    days_to_payment: list = field(default_factory=list)
+    days_to_decision: list = field(default_factory=list)
+
+    @staticmethod
+    def percentile(values: list[float], share: float) -> float | None:
+        if not values:
+            return None
+        if len(values) == 1:
+            return values[0]
+        return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
+
+    @property
+    def median_days_to_payment(self):
+        return statistics.median(self.days_to_payment) if self.days_to_payment else None
+
+    @property
+    def p90_days_to_payment(self):
+        return self.percentile(self.days_to_payment, 0.9)
+
+    @property
+    def median_days_to_decision(self):
+        return statistics.median(self.days_to_decision) if self.days_to_decision else None
+
+    @property
+    def p90_days_to_decision(self):
+        return self.percentile(self.days_to_decision, 0.9)
+
+
+def township_of(region: Region, cache: dict) -> Region:
+    """The township above a village (or the village's own top below the county)."""
+    if region.id in cache:
+        return cache[region.id]
+    node = region
+    while node.parent is not None and node.level not in (RegionLevel.township,
+                                                         RegionLevel.county):
+        node = node.parent
+    cache[region.id] = node
+    return node
+
+
+def amount_of(claim: Claim) -> Decimal:
+    for value in (claim.paid_total, claim.approved_total, claim.assessed_total,
+                  claim.claimed_total):
+        if value is not None:
+            return value
+    return Decimal(0)
+
+
+def build_dashboard(user: User) -> Dashboard:
+    """Count and sum the claims in ``user``'s area; times in days, from report to decision and
+    to payment."""
+    board = Dashboard()
+    now = utcnow()
+    townships: dict[int, Region] = {}
+    query = claims_in_scope(user).execution_options(yield_per=500)
+    for claim in db.session.scalars(query):
+        board.total += 1
+        status = ClaimStatus(claim.status)
+        board.by_status[status] += 1
+        board.by_species[claim.species] += 1
+        board.by_month[local_date(claim.occurred_at).strftime("%Y-%m")] += 1
+        board.by_township[township_of(claim.village, townships).display_name()] += 1
+        if status not in (ClaimStatus.withdrawn, ClaimStatus.rejected):
+            board.amounts_by_status[(status, claim.currency)] += amount_of(claim)
+            board.amounts_by_currency[claim.currency] += amount_of(claim)
+        if claim.due_at is not None and claim.due_at < now:
+            board.overdue_by_step[WAITING_STEP[status]] += 1
+        if claim.decided_at is not None:
+            board.days_to_decision.append(
+                (claim.decided_at - claim.reported_at).total_seconds() / 86400)
+        if claim.paid_at is not None:
+            board.days_to_payment.append(
+                (claim.paid_at - claim.reported_at).total_seconds() / 86400)
+    return board

@@ -1,0 +1,64 @@
+"""Dashboard and export routes (office roles; everything scoped to the viewer's area)."""
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from hwc.accounts.models import Role
+from hwc.claims.models import Claim
+from hwc.claims.queues import queue_query
+from hwc.claims.views import parse_filters
+from hwc.dashboard import exports
+from hwc.dashboard.charts import CHART_TITLES, CHARTS
+from hwc.dashboard.stats import build_dashboard
+from hwc.extensions import db
+
+bp = Blueprint("dashboard", __name__)
+OFFICE = (Role.verifier, Role.approver, Role.finance, Role.auditor, Role.admin)
+EXPORT_LIMIT = 50_000
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", exports.claims_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             exports.claims_xlsx),
+    "geojson": ("application/geo+json", exports.claims_geojson),
+}
+
+
+def office_only() -> None:
+    if current_user.role not in OFFICE:
+        abort(403)
+
+
+@bp.get("/dashboard")
+def dashboard():
+    office_only()
+    return render_template("dashboard/dashboard.html", board=build_dashboard(current_user),
+                           charts=[(name, CHART_TITLES[name]()) for name in CHARTS])
+
+
+@bp.get("/dashboard/chart/<name>.svg")
+def chart(name):
+    office_only()
+    if name not in CHARTS:
+        abort(404)
+    response = Response(CHARTS[name](build_dashboard(current_user)), mimetype="image/svg+xml")
+    # The SVG carries its own <style>; it is shown as an image, so it can run no script.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'")
+    return response
+
+
+@bp.get("/exports/claims.<fmt>")
+def export(fmt):
+    """The claims of the filtered queue (every page), in CSV, XLSX or GeoJSON."""
+    office_only()
+    if fmt not in FORMATS:
+        abort(404)
+    filters, _errors = parse_filters(request.args)
+    query = queue_query(current_user, filters).order_by(Claim.reported_at.desc(), Claim.id)
+    claims = db.session.scalars(query.limit(EXPORT_LIMIT)).all()
+    mimetype, render = FORMATS[fmt]
+    response = Response(render(claims), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="hwc-claims.{fmt}"'
+    return response
+
+

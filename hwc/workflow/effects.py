@@ -1,0 +1,128 @@
+"""Effects: what a transition does to the claim besides its status. Each takes the action's
+data, refuses bad data with ``TransitionRefused``, and may name a different target status."""
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from hwc.claims.models import Claim, ClaimStatus
+from hwc.claims.pricing import PricingError, price_items
+from hwc.core.db import utcnow
+from hwc.core.money import parse_decimal
+from hwc.core.settings import get_setting
+from hwc.workflow.errors import TransitionRefused
+from hwc.workflow.rules import REJECTION_REASONS
+
+
+def submitted(claim: Claim, actor, data: dict) -> None:
+    claim.submitted_at = utcnow()
+
+
+def resubmitted(claim: Claim, actor, data: dict) -> None:
+    claim.submitted_at = utcnow()
+
+
+def _assessments(claim: Claim, data: dict) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    errors: dict[str, list[str]] = {}
+    rows = data.get("assessed") or []
+    if not isinstance(rows, list):
+        raise TransitionRefused(_("Check the assessment."),
+                                {"assessed": [_("Must be a list of assessed losses.")]})
+    found = {}
+    for n, row in enumerate(rows):
+        name = f"assessed[{n}]"
+        if not isinstance(row, dict) or not isinstance(row.get("index"), int) or \
+                isinstance(row.get("index"), bool) or not 0 <= row["index"] < len(claim.items):
+            errors.setdefault(f"{name}.index", []).append(_("Not the position of a loss."))
+            continue
+        values = []
+        for key in ("quantity", "unit_value"):
+            raw = row.get(key)
+            if raw is None or raw == "":
+                values.append(None)
+                continue
+            try:
+                value = parse_decimal(raw)
+            except (InvalidOperation, ValueError):
+                errors.setdefault(f"{name}.{key}", []).append(_("Must be a number."))
+                values.append(None)
+                continue
+            if value < 0 or value.adjusted() > 11:
+                errors.setdefault(f"{name}.{key}", []).append(
+                    _("Must be zero or more, and not absurdly large."))
+            values.append(value)
+        found[row["index"]] = tuple(values)
+    if errors:
+        raise TransitionRefused(_("Check the assessment."), errors)
+    return found
+
+
+def verified(claim: Claim, actor, data: dict) -> None:
+    assessed = _assessments(claim, data)
+    for item in claim.items:
+        quantity, unit_value = assessed.get(item.position, (None, None))
+        item.assessed_quantity = quantity if quantity is not None else item.quantity
+        if unit_value is not None:
+            item.unit_value = unit_value
+    try:
+        _schedule, total = price_items(claim)
+    except PricingError as error:
+        field = f"losses[{error.index}]"
+        message = (_("No rate in the schedule for this loss.") if error.reason == "no_rate" else
+                   _("Give the assessed value of one unit for this loss.")
+                   if error.reason == "MissingUnitValue" else
+                   _("The schedule's unit does not fit this loss."))
+        raise TransitionRefused(message, {field: [message]}) from error
+    findings = data.get("findings") or ""
+    if not isinstance(findings, str) or len(findings) > 4000:
+        raise TransitionRefused(_("Check the findings."),
+                                {"findings": [_("At most %(max)d characters.", max=4000)]})
+    claim.findings = findings
+    claim.assessed_total = total
+    claim.verified_by_id = actor.id
+    claim.verified_at = utcnow()
+
+
+def approved(claim: Claim, actor, data: dict) -> ClaimStatus | None:
+    claim.approved_by_id = actor.id
+    claim.approved_total = claim.assessed_total
+    if claim.assessed_total is not None and \
+            claim.assessed_total > get_setting("second_approval_above"):
+        return ClaimStatus.awaiting_second_approval
+    claim.approved_at = claim.decided_at = utcnow()
+    return None
+
+
+def second_approved(claim: Claim, actor, data: dict) -> None:
+    claim.second_approved_by_id = actor.id
+    claim.approved_at = claim.decided_at = utcnow()
+
+
+def rejected(claim: Claim, actor, data: dict) -> None:
+    reason = data.get("reason")
+    if reason not in REJECTION_REASONS:
+        message = _("Choose a reason: %(values)s", values=", ".join(REJECTION_REASONS))
+        raise TransitionRefused(message, {"reason": [message]})
+    claim.reason = reason
+    claim.decided_at = utcnow()
+
+
+def sent_back(claim: Claim, actor, data: dict) -> None:
+    claim.approved_by_id = None
+    claim.approved_total = None
+
+
+def appealed(claim: Claim, actor, data: dict) -> None:
+    claim.decided_at = None
+    claim.verified_by_id = None
+
+
+def decided(claim: Claim, actor, data: dict) -> None:
+    claim.decided_at = utcnow()
+
+
+EFFECTS = {
+    "submitted": submitted, "resubmitted": resubmitted, "verified": verified,
+    "approved": approved, "second_approved": second_approved, "rejected": rejected,
+    "sent_back": sent_back, "appealed": appealed, "decided": decided,
+}

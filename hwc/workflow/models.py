@@ -1,0 +1,49 @@
+"""The audit trail: an append-only chain of events, each holding the hash of the one before."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hwc.accounts.models import User
+from hwc.core.db import UTCDateTime, utcnow
+from hwc.extensions import db
+
+GENESIS_HASH = "0" * 64
+
+
+class WorkflowEvent(db.Model):
+    """One transition or change: who, in what role, when, from which state to which, and what
+    changed. Rows are never updated or deleted; ``flask hwc audit verify`` proves it."""
+
+    __tablename__ = "workflow_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)  # 1, 2, 3 … without gaps
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(32), default="")
+    action: Mapped[str] = mapped_column(String(48))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<WorkflowEvent {self.seq} {self.action} {self.from_status}->{self.to_status}>"
+
+
+class AuditHead(db.Model):
+    """The chain's head (one row): the last sequence number and hash. Appending locks it, so
+    concurrent writers queue instead of forking the chain, and removing the newest events shows."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)

@@ -1,0 +1,86 @@
+"""The claim state machine as data: every transition, who may make it, its guards and effects.
+
+This table is the only place that says which status follows which; ``perform`` in
+``hwc.workflow.service`` is the only code that writes ``Claim.status``.
+"""
+
+from dataclasses import dataclass, field
+
+from hwc.accounts.models import Role
+from hwc.claims.models import ClaimStatus as S
+
+INITIAL_STATUS = S.draft
+EDITABLE_STATUSES = frozenset({S.draft, S.returned})
+BEFORE_APPROVAL = frozenset({S.draft, S.submitted, S.under_verification, S.returned, S.verified,
+                             S.awaiting_second_approval})
+
+# Reason codes for returns and rejections (titles in hwc.workflow.reasons).
+REJECTION_REASONS = ("not_wildlife", "outside_area", "insufficient_evidence", "duplicate",
+                     "late_report", "not_eligible", "fraud_suspected", "other")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset
+    target: S
+    roles: frozenset
+    # Names of guard functions in hwc.workflow.guards, checked in order.
+    guards: tuple[str, ...] = ()
+    # Name of the effect in hwc.workflow.effects that applies the action's data.
+    effect: str | None = None
+    comment_required: bool = False
+    # Where the effect may send the claim instead of ``target`` (approval above the threshold).
+    other_targets: frozenset = field(default=frozenset())
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("submit", frozenset({S.draft}), S.submitted, frozenset({Role.village_officer}),
+               guards=("has_losses", "photo_for_livestock"), effect="submitted"),
+    Transition("start_verification", frozenset({S.submitted}), S.under_verification,
+               frozenset({Role.verifier}), guards=("not_filer",)),
+    Transition("return", frozenset({S.under_verification}), S.returned,
+               frozenset({Role.verifier}), guards=("not_filer",), comment_required=True),
+    Transition("resubmit", frozenset({S.returned}), S.submitted,
+               frozenset({Role.village_officer}),
+               guards=("has_losses", "photo_for_livestock"), effect="resubmitted"),
+    Transition("verify", frozenset({S.under_verification}), S.verified,
+               frozenset({Role.verifier}), guards=("not_filer",), effect="verified"),
+    Transition("propose_rejection", frozenset({S.under_verification}), S.rejected,
+               frozenset({Role.verifier}), guards=("not_filer",), effect="rejected",
+               comment_required=True),
+    Transition("approve", frozenset({S.verified}), S.approved, frozenset({Role.approver}),
+               guards=("not_filer", "not_verifier"), effect="approved",
+               other_targets=frozenset({S.awaiting_second_approval})),
+    Transition("approve", frozenset({S.awaiting_second_approval}), S.approved,
+               frozenset({Role.approver}),
+               guards=("senior", "not_filer", "not_verifier", "not_first_approver"),
+               effect="second_approved"),
+    Transition("reject", frozenset({S.verified, S.awaiting_second_approval}), S.rejected,
+               frozenset({Role.approver}), guards=("not_filer", "not_verifier"),
+               effect="rejected", comment_required=True),
+    Transition("send_back", frozenset({S.verified, S.awaiting_second_approval}),
+               S.under_verification, frozenset({Role.approver}),
+               guards=("not_filer", "not_verifier"), effect="sent_back", comment_required=True),
+    Transition("appeal", frozenset({S.rejected}), S.under_verification,
+               frozenset({Role.village_officer}), effect="appealed", comment_required=True),
+    Transition("withdraw", BEFORE_APPROVAL, S.withdrawn, frozenset({Role.village_officer}),
+               effect="decided", comment_required=True),
+)
+
+ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+
+
+def transitions_for(action: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.action == action]
+
+
+def find_transition(action: str, status: S) -> Transition | None:
+    return next((t for t in transitions_for(action) if status in t.sources), None)
+
+
+def reachable_statuses() -> set[S]:
+    targets = {INITIAL_STATUS}
+    for transition in TRANSITIONS:
+        targets |= {transition.target, *transition.other_targets}
+    return targets

@@ -1,0 +1,396 @@
+"""API v1 per ../shared/API.md: every fixed path, its error codes, and the whole claim path."""
+
+import io
+import uuid
+
+import pytest
+
+from hwc.extensions import db
+from tests.factories import claim_body, import_rates, jpeg_bytes
+
+
+@pytest.fixture
+def rates(app, demo):
+    with app.app_context():
+        import_rates()
+        db.session.commit()
+
+
+@pytest.fixture
+def api(app, demo):
+    """``api("verifier")`` → a client whose requests carry that demo user's bearer token."""
+
+    class Api:
+        def __init__(self, username):
+            self.client = app.test_client()
+            response = self.client.post("/api/v1/token",
+                                        json={"username": username, "password": demo})
+            assert response.status_code == 200, response.get_json()
+            self.headers = {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+        def get(self, path, **kw):
+            return self.client.get(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+        def post(self, path, **kw):
+            return self.client.post(path, headers={**self.headers, **kw.pop("headers", {})},
+                                    **kw)
+
+        def act(self, code, action, **data):
+            return self.post(f"/api/v1/claims/{code}/transitions", json={"action": action,
+                                                                        **data})
+
+    return Api
+
+
+def file_claim(officer, body=None, photo=True):
+    response = officer.post("/api/v1/claims", json=body or claim_body())
+    assert response.status_code == 201, response.get_json()
+    code = response.get_json()["code"]
+    if photo:
+        upload = officer.post(f"/api/v1/claims/{code}/evidence", data={
+            "file": (io.BytesIO(jpeg_bytes()), "cow.jpg"), "caption": "carcass"})
+        assert upload.status_code == 201, upload.get_json()
+    return code
+
+
+def is_problem(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+    body = response.get_json()
+    assert {"type", "title", "status", "detail"} <= set(body) and body["status"] == status
+    return body
+
+
+# --- token, me, regions -------------------------------------------------------------------
+
+def test_token_for_good_credentials(client, demo):
+    response = client.post("/api/v1/token", json={"username": "officer", "password": demo})
+    assert response.status_code == 200
+    assert response.get_json()["token"] and response.get_json()["expires_at"]
+
+
+def test_wrong_credentials_are_401_in_the_callers_language(client, demo):
+    response = client.post("/api/v1/token", json={"username": "officer", "password": "nope"},
+                           headers={"Accept-Language": "en"})
+    assert is_problem(response, 401)["detail"] == "The username or password is not correct."
+
+
+def test_non_json_token_request_is_400(client):
+    is_problem(client.post("/api/v1/token", data="not json", content_type="text/plain"), 400)
+
+
+def test_requests_without_a_token_are_401(client, demo):
+    is_problem(client.get("/api/v1/me"), 401)
+    is_problem(client.get("/api/v1/me", headers={"Authorization": "Bearer forged"}), 401)
+
+
+def test_token_stops_working_after_a_password_reset(api, app):
+    from hwc.accounts.models import User
+    from hwc.accounts.operations import set_password
+
+    officer = api("officer")
+    assert officer.get("/api/v1/me").status_code == 200
+    with app.app_context():
+        set_password(User.by_username("officer"), "another-long-password")
+        db.session.commit()
+    is_problem(officer.get("/api/v1/me"), 401)
+
+
+def test_me_describes_the_caller(api):
+    me = api("senior").get("/api/v1/me").get_json()
+    assert me == {"username": "senior", "role": "approver", "senior": True,
+                  "language": "zh_Hans", "regions": ["CN-JL-HC"]}
+
+
+def test_regions_are_only_those_in_scope(api):
+    regions = api("ru_verifier").get("/api/v1/regions", headers={"Accept-Language": "en"})
+    codes = {r["code"] for r in regions.get_json()}
+    assert "RU-PRI-KHS-KR" in codes and not any(c.startswith("CN") for c in codes)
+    kraskino = next(r for r in regions.get_json() if r["code"] == "RU-PRI-KHS-KR")
+    assert kraskino == {"code": "RU-PRI-KHS-KR", "name": "Kraskino", "level": "village",
+                        "parent": "RU-PRI-KHS"}
+
+
+# --- creating claims ------------------------------------------------------------------------
+
+def test_officer_creates_a_draft_claim(api):
+    response = api("officer").post("/api/v1/claims", json=claim_body())
+    assert response.status_code == 201
+    claim = response.get_json()
+    assert claim["status"] == "draft" and claim["currency"] == "CNY"
+    assert claim["amounts"]["claimed"] == "14000.00"
+    assert [item["quantity"] for item in claim["losses"]] == ["2", "3.5"]
+    assert claim["claimant"]["id_number"].endswith("1234")
+    assert "222401196501" not in claim["claimant"]["id_number"]
+    assert len(claim["code"]) == 11 and claim["code"][4] == "-" and claim["code"][9] == "-"
+
+
+def test_the_same_client_uuid_returns_the_same_claim(api):
+    officer = api("officer")
+    body = claim_body()
+    first = officer.post("/api/v1/claims", json=body)
+    again = officer.post("/api/v1/claims", json=body)
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.get_json()["code"] == again.get_json()["code"]
+    assert officer.get("/api/v1/claims").get_json()["total"] == 1
+
+
+def test_only_village_officers_create_claims(api):
+    is_problem(api("verifier").post("/api/v1/claims", json=claim_body()), 403)
+
+
+def test_bad_claim_input_is_422_naming_every_field(api):
+    body = claim_body(village="RU-PRI-KHS-KR")
+    body["claimant"]["phone"] = "12"
+    body["incident"]["species"] = "dragon"
+    body["losses"][0]["unit"] = "mu"
+    response = api("officer").post("/api/v1/claims", json=body,
+                                   headers={"Accept-Language": "en"})
+    errors = is_problem(response, 422)["errors"]
+    assert {"village", "claimant.phone", "incident.species", "losses[0].unit"} <= set(errors)
+
+
+def test_validation_messages_follow_accept_language(api):
+    body = claim_body()
+    body["claimant"]["phone"] = "12"
+    response = api("officer").post("/api/v1/claims", json=body,
+                                   headers={"Accept-Language": "ru"})
+    message = is_problem(response, 422)["errors"]["claimant.phone"][0]
+    assert "телефон" in message.lower()
+
+
+def test_russian_village_claims_are_in_roubles(api):
+    body = claim_body(village="RU-PRI-KHS-KR")
+    body["claimant"]["phone"] = "+79241234567"
+    claim = api("ru_officer").post("/api/v1/claims", json=body).get_json()
+    assert claim["currency"] == "RUB"
+
+
+# --- reading claims -------------------------------------------------------------------------
+
+def test_claim_outside_scope_is_404_like_a_missing_one(api):
+    code = file_claim(api("officer"))
+    is_problem(api("ru_verifier").get(f"/api/v1/claims/{code}"), 404)
+    is_problem(api("ru_verifier").get("/api/v1/claims/0000-0000-0"), 404)
+
+
+def test_code_with_a_wrong_check_symbol_is_a_likely_typo(api):
+    code = file_claim(api("officer"))
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    body = is_problem(api("verifier").get(f"/api/v1/claims/{wrong}"), 422)
+    assert body["type"].endswith("code-typo")
+
+
+def test_codes_are_read_in_any_case_and_spacing(api):
+    code = file_claim(api("officer"))
+    loose = code.replace("-", " ").lower()
+    assert api("verifier").get(f"/api/v1/claims/{loose}").status_code == 200
+
+
+def test_claim_list_filters_by_status_and_region_and_pages(api):
+    officer = api("officer")
+    file_claim(officer)
+    file_claim(officer, body=claim_body(village="CN-JL-HC-CH-DA"))
+    verifier = api("verifier")
+    assert verifier.get("/api/v1/claims").get_json()["total"] == 2
+    assert verifier.get("/api/v1/claims?status=draft").get_json()["total"] == 2
+    assert verifier.get("/api/v1/claims?status=approved").get_json()["total"] == 0
+    assert verifier.get("/api/v1/claims?region=CN-JL-HC-CH-DA").get_json()["total"] == 1
+    assert verifier.get("/api/v1/claims?page=2").get_json()["items"] == []
+    assert api("ru_verifier").get("/api/v1/claims").get_json()["total"] == 0
+    is_problem(verifier.get("/api/v1/claims?status=nonsense"), 422)
+    is_problem(verifier.get("/api/v1/claims?region=RU-PRI-KHS"), 422)
+    is_problem(verifier.get("/api/v1/claims?page=0"), 422)
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+def test_evidence_upload_checks_content_not_name(api):
+    officer = api("officer")
+    code = file_claim(officer, photo=False)
+    fake = officer.post(f"/api/v1/claims/{code}/evidence",
+                        data={"file": (io.BytesIO(b"<script>alert(1)</script>"), "x.jpg")})
+    assert "file" in is_problem(fake, 422)["errors"]
+    missing = officer.post(f"/api/v1/claims/{code}/evidence", data={})
+    assert "file" in is_problem(missing, 422)["errors"]
+    good = officer.post(f"/api/v1/claims/{code}/evidence",
+                        data={"file": (io.BytesIO(jpeg_bytes()), "no-extension")})
+    assert good.status_code == 201
+    photo = officer.get(good.get_json()["url"])
+    assert photo.status_code == 200 and photo.data[:2] == b"\xff\xd8"
+
+
+def test_evidence_is_served_only_in_scope(api):
+    officer = api("officer")
+    code = file_claim(officer)
+    url = officer.get(f"/api/v1/claims/{code}").get_json()["evidence"][0]["url"]
+    assert api("auditor").get(url).status_code == 200
+    is_problem(api("ru_auditor").get(url), 404)
+
+
+def test_auditor_cannot_upload_evidence(api):
+    code = file_claim(api("officer"))
+    response = api("auditor").post(f"/api/v1/claims/{code}/evidence",
+                                   data={"file": (io.BytesIO(jpeg_bytes()), "a.jpg")})
+    is_problem(response, 403)
+
+
+# --- transitions: the whole path and every refusal -------------------------------------------
+
+def test_a_claim_goes_from_draft_to_approved_through_the_api(api, rates, runner):
+    officer, verifier = api("officer"), api("verifier")
+    approver, senior = api("approver"), api("senior")
+    code = file_claim(officer)
+    assert officer.act(code, "submit").get_json()["status"] == "submitted"
+    assert verifier.act(code, "start_verification").get_json()["status"] == "under_verification"
+    verified = verifier.act(code, "verify", findings="pug marks of a tiger",
+                            assessed=[{"index": 0, "quantity": "2"},
+                                      {"index": 1, "quantity": "3"}]).get_json()
+    assert verified["status"] == "verified"
+    assert verified["amounts"]["assessed"] == "13350.00"  # 2 × 6000 + 3 mu × 450
+    assert verified["losses"][1]["rate"] == {"basis": "per_unit", "rate": "450", "cap": None,
+                                             "unit": "mu"}
+    assert verified["rate_schedule"]["region"] == "CN-JL-HC"
+    first = approver.act(code, "approve").get_json()
+    assert first["status"] == "awaiting_second_approval"  # above the 10000 threshold
+    final = senior.act(code, "approve", comment="ok").get_json()
+    assert final["status"] == "approved" and final["amounts"]["approved"] == "13350.00"
+    statuses = [e["to_status"] for e in final["events"] if e["action"] != "add_evidence"]
+    assert statuses == ["draft", "submitted", "under_verification", "verified",
+                        "awaiting_second_approval", "approved"]
+    result = runner.invoke(args=["hwc", "audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output
+
+
+def test_forbidden_steps_answer_with_the_documented_codes(api, rates):
+    officer, verifier, approver = api("officer"), api("verifier"), api("approver")
+    code = file_claim(officer)
+    is_problem(verifier.act(code, "start_verification"), 409)      # still a draft
+    is_problem(approver.act(code, "submit"), 403)                  # wrong role
+    is_problem(api("ru_officer").act(code, "submit"), 404)         # outside scope
+    is_problem(officer.act(code, "fly"), 422)                      # unknown action
+    officer.act(code, "submit")
+    is_problem(officer.act(code, "submit"), 409)                   # already submitted
+    verifier.act(code, "start_verification")
+    is_problem(verifier.act(code, "return"), 422)                  # comment required
+    is_problem(verifier.act(code, "propose_rejection", comment="x", reason="bad"), 422)
+    is_problem(verifier.act(code, "verify", assessed=[{"index": 9, "quantity": "1"}]), 422)
+    is_problem(verifier.act(code, "verify", assessed=[{"index": 0, "quantity": "-1"}]), 422)
+    is_problem(approver.act(code, "approve"), 409)                 # not verified yet
+    verifier.act(code, "verify")
+    is_problem(approver.act(code, "approve", version=1), 409)      # stale row version
+    is_problem(verifier.act(code, "approve"), 403)                 # verifier cannot approve
+    assert approver.act(code, "approve").status_code == 200
+    is_problem(approver.act(code, "approve"), 403)                 # second needs a senior
+    senior = api("senior")
+    assert senior.act(code, "approve").status_code == 200
+    is_problem(officer.act(code, "withdraw", comment="too late"), 409)  # approved already
+
+
+def test_non_senior_approver_cannot_give_the_second_approval(api, rates):
+    officer, verifier, approver = api("officer"), api("verifier"), api("approver")
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    verifier.act(code, "verify")
+    approver.act(code, "approve")
+    body = is_problem(approver.act(code, "approve"), 403)
+    assert body["detail"]
+
+
+def test_submit_without_photo_for_livestock_is_refused(api):
+    officer = api("officer")
+    code = file_claim(officer, photo=False)
+    body = is_problem(officer.act(code, "submit"), 422)
+    assert "evidence" in body["errors"]
+
+
+def test_returned_claim_is_resubmitted_with_changes(api, rates):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    verifier.act(code, "return", comment="how many cattle exactly?")
+    body = claim_body()
+    body["losses"][0]["quantity"] = "3"
+    body["losses"][0]["claimed_value"] = "21000"
+    response = officer.act(code, "resubmit", losses=body["losses"])
+    claim = response.get_json()
+    assert response.status_code == 200 and claim["status"] == "submitted"
+    assert claim["losses"][0]["quantity"] == "3" and claim["amounts"]["claimed"] == "21000.00"
+    bad = claim_body()["losses"]
+    bad[0]["quantity"] = "0"
+    verifier.act(code, "start_verification")
+    verifier.act(code, "return", comment="again")
+    assert "losses[0].quantity" in is_problem(officer.act(code, "resubmit", losses=bad),
+                                              422)["errors"]
+
+
+def test_transition_body_must_be_json_with_an_action(api):
+    officer = api("officer")
+    code = file_claim(officer)
+    is_problem(officer.post(f"/api/v1/claims/{code}/transitions", data="x",
+                            content_type="text/plain"), 400)
+    is_problem(officer.act(code, None), 422)
+
+
+# --- public status and the OpenAPI document -------------------------------------------------
+
+def test_public_status_has_nothing_personal(api, client):
+    code = file_claim(api("officer"))
+    response = client.get(f"/api/v1/status/{code}", headers={"Accept-Language": "ru"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"code", "status", "status_label", "updated_at"}
+    assert body["status"] == "draft" and body["status_label"] == "Черновик"
+    is_problem(client.get("/api/v1/status/0000-0000-0"), 404)
+
+
+def test_public_status_reports_a_typo(api, client):
+    code = file_claim(api("officer"))
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert is_problem(client.get(f"/api/v1/status/{wrong}"), 422)["type"].endswith("code-typo")
+
+
+def test_unknown_api_path_is_a_problem_document(client):
+    is_problem(client.get("/api/v1/nothing-here"), 404)
+
+
+def test_wrong_method_is_405(api):
+    is_problem(api("officer").client.delete("/api/v1/me"), 405)
+
+
+def openapi_paths(document):
+    return {(path, method.upper()) for path, item in document["paths"].items()
+            for method in item}
+
+
+def test_openapi_document_matches_the_routes(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+            routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert openapi_paths(document) == routes
+
+
+def test_openapi_lists_every_workflow_action(client):
+    from hwc.workflow.rules import ACTIONS
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    action = document["components"]["schemas"]["Transition"]["properties"]["action"]
+    assert action["enum"] == list(ACTIONS)
+
+
+def test_api_responses_are_not_cached(api):
+    assert api("officer").get("/api/v1/me").headers["Cache-Control"] == "no-store"
+
+
+def test_client_uuid_is_a_uuid(api):
+    body = claim_body(client_uuid="not-a-uuid")
+    assert "client_uuid" in is_problem(api("officer").post("/api/v1/claims", json=body),
+                                       422)["errors"]
+    body = claim_body(client_uuid=str(uuid.uuid4()))
+    assert api("officer").post("/api/v1/claims", json=body).status_code == 201

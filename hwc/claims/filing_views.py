@@ -34,6 +34,7 @@ from hwc.claims.forms import (
 from hwc.claims.models import Claim, Claimant, ClaimStatus
 from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.validation import ClaimValidationError
+from hwc.core.choices import choices
 from hwc.core.db import local_date
 from hwc.extensions import db
 from hwc.regions.models import Region
@@ -149,12 +150,12 @@ def next_step(draft, step):
 def claimant_step(draft):
     villages = officer_villages(current_user)
     form = ClaimantStepForm()
-    form.village.choices = [(v.code, v.display_name()) for v in villages]
+    form.village.choices = choices((v.code, v.display_name()) for v in villages)
     claimants = db.session.scalars(select(Claimant).where(
         Claimant.village_id.in_([v.id for v in villages])).order_by(Claimant.name)).all()
-    form.existing.choices = [("", _("— a new claimant —"))] + [
-        (str(c.id), f"{c.name} · {c.phone}") for c in claimants]
-    form.language.choices = [(code, name) for code, name in language_choices()]
+    form.existing.choices = choices([("", _("— a new claimant —"))] + [
+        (c.id, f"{c.name} · {c.phone}") for c in claimants])
+    form.language.choices = choices(language_choices())
     data = draft.data or {}
     if request.method == "GET":
         saved = data.get("claimant", {})
@@ -276,10 +277,12 @@ def rate_hints(draft) -> dict:
     schedule = schedule_for(village, local_date(datetime.now(ZoneInfo("UTC"))))
     if schedule is None:
         return {}
-    return {"currency": schedule.currency, "name": schedule.name,
+    from hwc.claims import rate_text
+
+    return {"name": schedule.name,
             "rates": [{"kind": str(r.kind), "category": r.category, "condition": r.condition,
-                       "unit": str(r.unit), "basis": str(r.basis), "rate": str(r.rate),
-                       "cap": str(r.cap) if r.cap is not None else None}
+                       "text": _("Rate: %(rate)s", rate=rate_text(
+                           r.rate, r.basis, r.cap, r.unit, schedule.currency))}
                       for r in schedule.rates]}
 
 

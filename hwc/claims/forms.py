@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from hwc.claims.models import CATEGORIES, Condition, LossKind, Species, Unit
 from hwc.config import LANGUAGES
+from hwc.core.choices import choices
 from hwc.workflow.reasons import REASON_TITLES
 
 REQUIRED = _l("This field is required.")
@@ -33,7 +34,7 @@ class ClaimantStepForm(FlaskForm):
     phone = StringField(_l("Mobile phone"), validators=[Length(max=32)],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     language = SelectField(_l("Language for text messages"),
-                           choices=[(code, code) for code in LANGUAGES])
+                           choices=choices((code, code) for code in LANGUAGES))
     id_number = StringField(_l("Identity number"), validators=[Length(max=40)])
     bank_account = StringField(_l("Bank account (for payment)"), validators=[Length(max=64)])
 
@@ -52,12 +53,12 @@ class IncidentStepForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.species.choices = [("", "—"), *Species.choices()]
+        self.species.choices = [*choices([("", "—")]), *Species.choices()]
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(code, str(title)) for titles in CATEGORIES.values()
-                          for code, title in titles.items()]
+def category_choices() -> list:
+    return choices([("", "—")] + [(code, title) for titles in CATEGORIES.values()
+                                  for code, title in titles.items()])
 
 
 class LossRowForm(Form):
@@ -97,7 +98,7 @@ class CommentForm(FlaskForm):
 
 
 class ReasonForm(CommentForm):
-    reason = SelectField(_l("Reason"), choices=list(REASON_TITLES.items()))
+    reason = SelectField(_l("Reason"), choices=choices(REASON_TITLES.items()))
 
 
 class AssessmentRowForm(Form):

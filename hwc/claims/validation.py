@@ -22,7 +22,7 @@ from hwc.regions.models import Region, RegionLevel
 CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
 ID_NUMBER = re.compile(r"[A-Z0-9]{4,32}")
 UNITS_FOR_KIND = {
-    LossKind.livestock: {Unit.head, Unit.kg},
+    LossKind.livestock: {Unit.head, Unit.kg, Unit.item},  # item: a bee hive
     LossKind.crop: {Unit.ha, Unit.mu, Unit.acre, Unit.m2, Unit.kg},
     LossKind.property: {Unit.item, Unit.m2},
 }

@@ -13,8 +13,11 @@ class TitledEnum(StrEnum):
         return str(_TITLES[type(self)][self.value])
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.title) for member in cls]
+    def choices(cls) -> list:
+        """The members as select options, labelled by their titles."""
+        from hwc.core.choices import choices
+
+        return choices((member.value, member.title) for member in cls)
 
 
 def set_titles(enum: type[TitledEnum], titles: dict[str, object]) -> None:

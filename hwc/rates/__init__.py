@@ -3,3 +3,6 @@
 
 def init_app(app) -> None:
     from hwc.rates import models  # noqa: F401 - registers the tables
+    from hwc.rates.views import bp
+
+    app.register_blueprint(bp)

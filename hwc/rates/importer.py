@@ -20,14 +20,24 @@ from hwc.regions.models import Region
 from hwc.workflow.audit import record_event
 
 COLUMNS = ("kind", "category", "condition", "unit", "basis", "rate", "cap", "currency")
+# ``condition`` and ``cap`` may be left out of the header: their cells may be empty anyway.
 REQUIRED_COLUMNS = ("kind", "category", "unit", "basis", "rate", "currency")
 CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
-UNITS_FOR_RATE = {**UNITS_FOR_KIND, LossKind.livestock: {Unit.head, Unit.kg, Unit.item}}
+# The claim's units per kind, plus ``item`` for livestock kept as units (bee hives): the demo
+# schedules, like the published ones, price hives per hive.
 MAX_PERCENT = Decimal(1000)
+# What the columns can hold: rate Numeric(16, 4), cap Numeric(16, 2).
+PLACES = {"rate": 4, "cap": 2}
+LIMIT = {"rate": Decimal(10) ** 12, "cap": Decimal(10) ** 14}
+WHOLE_FILE = 0  # the line of a problem with the upload as a whole
 
 
 @dataclass(frozen=True)
 class ImportProblem:
+    """One reason the CSV cannot be imported: ``line`` is the file's line number (header = 1,
+    0 for the upload as a whole), ``column`` the column at fault if one is, ``message`` the
+    translated sentence a person reads."""
+
     line: int
     column: str | None
     message: str
@@ -45,16 +55,57 @@ class ScheduleImportError(ValueError):
 
 
 def _text(source) -> str:
-    if isinstance(source, str):
-        return source
+    """The CSV as text without a byte-order mark; undecodable bytes are a problem."""
     raw = source.read() if hasattr(source, "read") else source
     if isinstance(raw, str):
-        return raw
+        return raw.lstrip("\ufeff")
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScheduleImportError([ImportProblem(1, None, _(
-            "The file is not UTF-8 text. Save the spreadsheet as “CSV UTF-8”."))]) from None
+        return bytes(raw).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = bytes(raw)[:error.start].count(b"\n") + 1
+        raise ScheduleImportError([ImportProblem(line, None, _(
+            "Line %(line)d: the file is not UTF-8 text. Save the spreadsheet as “CSV UTF-8”.",
+            line=line))]) from None
+
+
+def _header_problems(header: list[str]) -> list[ImportProblem]:
+    problems = []
+    for name in header:
+        if name not in COLUMNS:
+            problems.append(ImportProblem(1, name, _(
+                "Line 1: unknown column “%(column)s”; the columns are %(columns)s.",
+                column=name, columns=", ".join(COLUMNS))))
+    for name in sorted({n for n in header if header.count(n) > 1 and n in COLUMNS}):
+        problems.append(ImportProblem(1, name, _(
+            "Line 1: the column “%(column)s” appears more than once.", column=name)))
+    for name in REQUIRED_COLUMNS:
+        if name not in header:
+            problems.append(ImportProblem(1, name, _(
+                "Line 1: the column “%(column)s” is missing.", column=name)))
+    return problems
+
+
+def _unknown(column: str, line: int, value: str, values: str) -> str:
+    if column == "kind":
+        return _("Line %(line)d: unknown kind “%(value)s”; use one of: %(values)s.",
+                 line=line, value=value, values=values)
+    if column == "condition":
+        return _("Line %(line)d: unknown condition “%(value)s”; use one of: %(values)s, or "
+                 "leave it empty for any.", line=line, value=value, values=values)
+    if column == "unit":
+        return _("Line %(line)d: unknown unit “%(value)s”; use one of: %(values)s.",
+                 line=line, value=value, values=values)
+    return _("Line %(line)d: unknown basis “%(value)s”; use one of: %(values)s.",
+             line=line, value=value, values=values)
+
+
+def _choice(problems, line, column, value, enum):
+    try:
+        return enum(value)
+    except ValueError:
+        values = ", ".join(member.value for member in enum)
+        problems.append(ImportProblem(line, column, _unknown(column, line, value, values)))
+        return None
 
 
 def _amount(problems, line, column, value, *, required) -> Decimal | None:
@@ -66,43 +117,93 @@ def _amount(problems, line, column, value, *, required) -> Decimal | None:
     try:
         number = parse_decimal(value)
     except (InvalidOperation, ValueError):
+        number = None
+    if number is None:
         problems.append(ImportProblem(line, column, _(
             "Line %(line)d: “%(value)s” in the column “%(column)s” is not a number.",
             line=line, value=value, column=column)))
-        return None
-    if number < 0:
+    elif number < 0:
         problems.append(ImportProblem(line, column, _(
             "Line %(line)d: the column “%(column)s” cannot be negative.", line=line,
             column=column)))
-        return None
-    return number
-
-
-def _choice(problems, line, column, value, enum):
-    try:
-        return enum(value)
-    except ValueError:
+    elif number >= LIMIT[column]:
         problems.append(ImportProblem(line, column, _(
-            "Line %(line)d: unknown %(column)s “%(value)s”; use one of: %(values)s.",
-            line=line, column=column, value=value, values=", ".join(m.value for m in enum))))
+            "Line %(line)d: “%(value)s” in the column “%(column)s” is too large.",
+            line=line, value=value, column=column)))
+    elif -number.as_tuple().exponent > PLACES[column]:
+        problems.append(ImportProblem(line, column, _(
+            "Line %(line)d: “%(value)s” in the column “%(column)s” has more than "
+            "%(places)d decimal places.", line=line, value=value, column=column,
+            places=PLACES[column])))
+    else:
+        return number
+    return None
+
+
+def _parse_row(problems, line, values) -> Rate | None:
+    """The row's rate, or None after adding each of its problems to ``problems``."""
+    before = len(problems)
+    kind = _choice(problems, line, "kind", values.get("kind", ""), LossKind)
+    category = values.get("category", "")
+    if not CATEGORY.fullmatch(category):
+        problems.append(ImportProblem(line, "category", _(
+            "Line %(line)d: the category “%(value)s” must be lower-case letters, digits and "
+            "underscores.", line=line, value=category)))
+    condition = values.get("condition") or None
+    if condition is not None:
+        condition = _choice(problems, line, "condition", condition, Condition)
+    unit = _choice(problems, line, "unit", values.get("unit", ""), Unit)
+    if kind is not None and unit is not None and unit not in UNITS_FOR_KIND[kind]:
+        problems.append(ImportProblem(line, "unit", _(
+            "Line %(line)d: the unit “%(unit)s” does not fit the kind “%(kind)s”.", line=line,
+            unit=unit.value, kind=kind.value)))
+    basis = _choice(problems, line, "basis", values.get("basis", ""), Basis)
+    rate = _amount(problems, line, "rate", values.get("rate", ""), required=True)
+    if basis == Basis.percent_of_value and rate is not None and rate > MAX_PERCENT:
+        problems.append(ImportProblem(line, "rate", _(
+            "Line %(line)d: a percentage above %(max)s is not plausible.", line=line,
+            max=MAX_PERCENT)))
+    cap = _amount(problems, line, "cap", values.get("cap", ""), required=False)
+    if len(problems) > before:
         return None
+    return Rate(line=line, kind=kind, category=category,
+                condition=condition.value if condition else None, unit=unit, basis=basis,
+                rate=rate, cap=cap)
+
+
+def _currency(problems, line, value, first: tuple[str, int] | None) -> tuple[str, int] | None:
+    """Check the row's currency; returns the schedule's (currency, first line) so far."""
+    try:
+        currency = check_currency(value)
+    except InvalidCurrency:
+        problems.append(ImportProblem(line, "currency", _(
+            "Line %(line)d: “%(value)s” is not an ISO 4217 currency code.", line=line,
+            value=value)))
+        return first
+    if first is None:
+        return currency, line
+    if currency != first[0]:
+        problems.append(ImportProblem(line, "currency", _(
+            "Line %(line)d: the currency %(value)s differs from %(first)s on line "
+            "%(first_line)d; a schedule has one currency.", line=line, value=currency,
+            first=first[0], first_line=first[1])))
+    return first
 
 
 def parse_rows(text: str) -> tuple[list[Rate], str | None, list[ImportProblem]]:
-    """The rates in ``text``, the schedule's currency, and every problem found."""
-    problems: list[ImportProblem] = []
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    """The rates in ``text`` (unsaved), the schedule's currency, and every problem found."""
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip().lower() for h in next(reader)]
-    except (StopIteration, csv.Error):
-        return [], None, [ImportProblem(1, None, _("The file is empty."))]
-    unknown = [h for h in header if h not in COLUMNS]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if unknown or missing or len(set(header)) != len(header):
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        return [], None, [ImportProblem(1, None, _("Line 1: the file is empty."))]
+    except csv.Error as error:
         return [], None, [ImportProblem(1, None, _(
-            "Line 1: the header must name the columns %(columns)s.",
-            columns=", ".join(COLUMNS)))]
-    rates, currencies, seen = [], set(), {}
+            "Line %(line)d cannot be read: %(error)s", line=1, error=str(error)))]
+    problems = _header_problems(header)
+    if problems:
+        return [], None, problems
+    rates, seen, currency = [], {}, None
     try:
         for row in reader:
             line = reader.line_num
@@ -114,7 +215,8 @@ def parse_rows(text: str) -> tuple[list[Rate], str | None, list[ImportProblem]]:
                     line=line, expected=len(header), found=len(row))))
                 continue
             values = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
-            rate = _parse_row(problems, line, values, currencies)
+            rate = _parse_row(problems, line, values)
+            currency = _currency(problems, line, values["currency"], currency)
             if rate is None:
                 continue
             key = (rate.kind, rate.category, rate.condition)
@@ -129,66 +231,27 @@ def parse_rows(text: str) -> tuple[list[Rate], str | None, list[ImportProblem]]:
         problems.append(ImportProblem(reader.line_num, None, _(
             "Line %(line)d cannot be read: %(error)s", line=reader.line_num, error=str(error))))
     if not rates and not problems:
-        problems.append(ImportProblem(2, None, _("The file has no rates.")))
-    if len(currencies) > 1:
-        problems.append(ImportProblem(1, "currency", _(
-            "Every rate of a schedule must be in the same currency, not %(currencies)s.",
-            currencies=", ".join(sorted(currencies)))))
-    return rates, (currencies.pop() if len(currencies) == 1 else None), problems
-
-
-def _parse_row(problems, line, values, currencies) -> Rate | None:
-    before = len(problems)
-    kind = _choice(problems, line, "kind", values.get("kind", ""), LossKind)
-    category = values.get("category", "")
-    if not CATEGORY.fullmatch(category):
-        problems.append(ImportProblem(line, "category", _(
-            "Line %(line)d: the category “%(value)s” must be lower-case letters, digits and "
-            "underscores.", line=line, value=category)))
-    condition = values.get("condition") or None
-    if condition is not None:
-        condition = _choice(problems, line, "condition", condition, Condition)
-    unit = _choice(problems, line, "unit", values.get("unit", ""), Unit)
-    if kind is not None and unit is not None and unit not in UNITS_FOR_RATE[kind]:
-        problems.append(ImportProblem(line, "unit", _(
-            "Line %(line)d: the unit “%(unit)s” does not fit %(kind)s.", line=line,
-            unit=unit.value, kind=kind.value)))
-    basis = _choice(problems, line, "basis", values.get("basis", ""), Basis)
-    rate = _amount(problems, line, "rate", values.get("rate", ""), required=True)
-    if basis == Basis.percent_of_value and rate is not None and rate > MAX_PERCENT:
-        problems.append(ImportProblem(line, "rate", _(
-            "Line %(line)d: a percentage above %(max)s is not plausible.", line=line,
-            max=MAX_PERCENT)))
-    cap = _amount(problems, line, "cap", values.get("cap", ""), required=False)
-    try:
-        currencies.add(check_currency(values.get("currency", "")))
-    except InvalidCurrency:
-        problems.append(ImportProblem(line, "currency", _(
-            "Line %(line)d: “%(value)s” is not an ISO 4217 currency code.", line=line,
-            value=values.get("currency", ""))))
-    if len(problems) > before:
-        return None
-    return Rate(line=line, kind=kind, category=category,
-                condition=str(condition) if condition else None, unit=unit, basis=basis,
-                rate=rate, cap=cap)
+        problems.append(ImportProblem(2, None, _("Line 2: the file has no rates.")))
+    return rates, (currency[0] if currency else None), problems
 
 
 def import_schedule(source, *, region: Region, effective_from: date, name: str | None = None,
                     actor=None, source_name: str = "") -> RateSchedule:
     """Add the schedule in ``source`` (CSV text, bytes or a file) for ``region`` from
-    ``effective_from``. Raises ``ScheduleImportError`` with every problem, and then adds
-    nothing."""
+    ``effective_from``, flush it and record the audit event; the caller commits.
+
+    Raises ``ScheduleImportError`` with every problem found, and then adds nothing."""
     rates, currency, problems = parse_rows(_text(source))
     exists = db.session.scalar(select(RateSchedule.id).where(
         RateSchedule.region_id == region.id, RateSchedule.effective_from == effective_from))
     if exists is not None:
-        problems.insert(0, ImportProblem(0, None, _(
+        problems.insert(0, ImportProblem(WHOLE_FILE, None, _(
             "A schedule for this area already takes effect on %(date)s.",
             date=effective_from.isoformat())))
     if problems:
         raise ScheduleImportError(problems)
-    schedule = RateSchedule(region=region, effective_from=effective_from,
-                            name=(name or f"{region.code} {effective_from.isoformat()}")[:128],
+    name = (name or "").strip() or f"{region.code} {effective_from.isoformat()}"
+    schedule = RateSchedule(region=region, effective_from=effective_from, name=name[:128],
                             currency=currency, source_name=source_name[:255], rates=rates,
                             created_by_id=actor.id if actor is not None else None)
     db.session.add(schedule)

@@ -19,6 +19,11 @@ AREA_IN_M2 = {
     Unit.mu: Fraction(10000, 15),
     Unit.acre: Fraction("4046.8564224"),
 }
+# Significant digits of a converted quantity; the Fraction behind it is exact.
+CONVERSION_DIGITS = 28
+# Intermediate precision before rounding money: far beyond any currency's places, so a tie
+# (an exact x.xx5) is still exactly a tie when round_money sees it.
+AMOUNT_DIGITS = 60
 
 
 class RateError(ValueError):
@@ -26,32 +31,44 @@ class RateError(ValueError):
 
 
 class IncompatibleUnits(RateError):
-    pass
+    """The claimed unit cannot be converted into the rate's (head into kg, mu into item)."""
 
 
 class MissingUnitValue(RateError):
     """A percentage-of-value rate needs the assessed value of one unit."""
 
 
-def convert_quantity(quantity: Decimal, from_unit, to_unit) -> Decimal:
-    """``quantity`` in ``from_unit`` expressed in ``to_unit``; area conversions are exact
-    fractions turned into a Decimal of 28 significant digits only at the end."""
+def _to_decimal(value: Fraction, digits: int) -> Decimal:
+    with localcontext() as context:
+        context.prec = digits
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def units_ratio(from_unit, to_unit) -> Fraction:
+    """How many ``to_unit`` make one ``from_unit``, exactly. Raises ``IncompatibleUnits``
+    unless the units are equal or both areas."""
     from_unit, to_unit = Unit(from_unit), Unit(to_unit)
     if from_unit == to_unit:
-        return quantity
+        return Fraction(1)
     if from_unit not in AREA_IN_M2 or to_unit not in AREA_IN_M2:
         raise IncompatibleUnits(f"{from_unit} → {to_unit}")
-    exact = Fraction(quantity) * AREA_IN_M2[from_unit] / AREA_IN_M2[to_unit]
-    with localcontext() as context:
-        context.prec = 28
-        return Decimal(exact.numerator) / Decimal(exact.denominator)
+    return AREA_IN_M2[from_unit] / AREA_IN_M2[to_unit]
+
+
+def convert_quantity(quantity: Decimal, from_unit, to_unit) -> Decimal:
+    """``quantity`` in ``from_unit`` expressed in ``to_unit``: unchanged for equal units;
+    area conversions computed as exact fractions and turned into a Decimal of 28 significant
+    digits only at the end. Raises ``IncompatibleUnits`` for any other pair."""
+    ratio = units_ratio(from_unit, to_unit)
+    if ratio == 1:
+        return quantity
+    return _to_decimal(Fraction(quantity) * ratio, CONVERSION_DIGITS)
 
 
 def schedule_for(village: Region, on: date) -> RateSchedule | None:
-    """The schedule with the latest effective date on or before ``on``, on the village or on
-    its nearest ancestor that has one in force."""
-    chain = [village, *reversed(village.ancestors())]
-    for region in chain:
+    """The schedule with the latest effective date on or before ``on``, taken from the village
+    or else from its nearest ancestor that has one in force on that date; None if none has."""
+    for region in [village, *reversed(village.ancestors())]:
         schedule = db.session.scalar(
             select(RateSchedule).where(RateSchedule.region_id == region.id,
                                        RateSchedule.effective_from <= on)
@@ -61,13 +78,28 @@ def schedule_for(village: Region, on: date) -> RateSchedule | None:
     return None
 
 
+def in_force(schedules: list[RateSchedule], on: date) -> set[int]:
+    """Ids of those of ``schedules`` that are in force on ``on``: per region, the one with
+    the latest effective date on or before it."""
+    latest: dict[int, RateSchedule] = {}
+    for schedule in schedules:
+        if schedule.effective_from > on:
+            continue
+        best = latest.get(schedule.region_id)
+        if best is None or schedule.effective_from > best.effective_from:
+            latest[schedule.region_id] = schedule
+    return {schedule.id for schedule in latest.values()}
+
+
 def rate_for(schedule: RateSchedule, kind, category: str, condition) -> Rate | None:
-    """The schedule's rate for this loss: one for the exact condition beats one for any."""
+    """The schedule's rate for this loss: one for the exact condition beats one for any
+    condition; None if the schedule has neither."""
+    condition = None if condition is None else str(condition)
     generic = None
     for rate in schedule.rates:
         if rate.kind != kind or rate.category != category:
             continue
-        if rate.condition == str(condition):
+        if condition is not None and rate.condition == condition:
             return rate
         if rate.condition is None:
             generic = rate
@@ -76,18 +108,20 @@ def rate_for(schedule: RateSchedule, kind, category: str, condition) -> Rate | N
 
 def item_amount(rate: Rate, quantity: Decimal, unit, unit_value: Decimal | None,
                 currency: str) -> Decimal:
-    """Quantity converted into the rate's unit × (the rate per unit, or the rate's percentage
-    of the assessed unit value), the per-unit amount limited by the cap; rounded half-up to
-    the currency's places."""
-    per_unit_quantity = convert_quantity(quantity, unit, rate.unit)
+    """Quantity converted into the rate's unit × the amount per rate unit: the rate itself
+    (``per_unit``) or the rate's percentage of the assessed value (``percent_of_value``;
+    ``unit_value`` is the value of one *claimed* unit), limited by the cap when there is one.
+    Computed exactly and rounded half-up to the currency's places.
+
+    Raises ``IncompatibleUnits`` or ``MissingUnitValue`` (both ``RateError``)."""
+    ratio = units_ratio(unit, rate.unit)  # rate units per claimed unit
     if rate.basis == Basis.per_unit:
-        per_unit = rate.rate
+        per_rate_unit = Fraction(rate.rate)
     else:
         if unit_value is None:
             raise MissingUnitValue(rate.category)
-        # The value is given per claimed unit: bring it to the rate's unit first.
-        value_in_rate_unit = unit_value / convert_quantity(Decimal(1), unit, rate.unit)
-        per_unit = rate.rate / 100 * value_in_rate_unit
+        per_rate_unit = Fraction(rate.rate) / 100 * Fraction(unit_value) / ratio
     if rate.cap is not None:
-        per_unit = min(per_unit, rate.cap)
-    return round_money(per_unit_quantity * per_unit, currency)
+        per_rate_unit = min(per_rate_unit, Fraction(rate.cap))
+    amount = Fraction(quantity) * ratio * per_rate_unit
+    return round_money(_to_decimal(amount, AMOUNT_DIGITS), currency)

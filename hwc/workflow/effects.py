@@ -104,6 +104,7 @@ def rejected(claim: Claim, actor, data: dict) -> None:
         message = _("Choose a reason: %(values)s", values=", ".join(REJECTION_REASONS))
         raise TransitionRefused(message, {"reason": [message]})
     claim.reason = reason
+    claim.approved_total = None  # a first approval does not survive a rejection
     claim.decided_at = utcnow()
 
 

@@ -104,11 +104,7 @@
       if (rate.condition === get("condition")) { match = rate; }
       else if (!rate.condition && !match) { match = rate; }
     });
-    if (!match) { out.textContent = get("category") ? texts.dataset.none : ""; return; }
-    var values = {rate: match.rate, cap: match.cap, unit: match.unit, currency: rates.currency};
-    var template = match.basis === "per_unit" ? texts.dataset.perUnit :
-      (match.cap ? texts.dataset.percent : texts.dataset.percentNocap);
-    out.textContent = fill(template, values);
+    out.textContent = match ? match.text : (get("category") ? texts.dataset.none : "");
   }
 
   function locate(button) {

@@ -1,0 +1,251 @@
+"""The office pages through the Flask test client: queues, the claim page and its actions,
+batch approval, evidence in scope, the dashboard and the exports."""
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from hwc.claims.models import Claim, ClaimStatus
+from hwc.core.settings import set_setting
+from hwc.extensions import db
+from tests.factories import claim_body, make_claim
+
+
+@pytest.fixture
+def office(login_as):
+    def make(username):
+        client = login_as(username)
+        client.post("/language", data={"language": "en"})
+        return client
+    return make
+
+
+@pytest.fixture
+def claims(app, demo):
+    """One claim in each of several statuses; returns {status: code}."""
+    with app.app_context():
+        codes = {status: make_claim(status).code
+                 for status in ("submitted", "under_verification", "verified", "approved")}
+        other = claim_body(village="CN-JL-HC-CH-DA")
+        other["incident"]["species"] = "wild_boar"
+        codes["boar"] = make_claim("submitted", body=other).code
+        db.session.commit()
+    return codes
+
+
+def test_each_role_sees_only_what_waits_on_it(office, claims):
+    verifier = office("verifier").get("/queue").get_data(as_text=True)
+    assert shown(claims["submitted"]) in verifier
+    assert shown(claims["verified"]) not in verifier
+    approver = office("approver").get("/queue").get_data(as_text=True)
+    assert shown(claims["verified"]) in approver
+    assert shown(claims["submitted"]) not in approver
+    finance = office("finance").get("/queue").get_data(as_text=True)
+    assert shown(claims["approved"]) in finance
+
+
+def shown(code: str) -> str:
+    """The code as pages print it (XXXX-XXXX-C)."""
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def test_queue_outside_scope_is_empty(office, claims):
+    page = office("ru_verifier").get("/queue").get_data(as_text=True)
+    assert "Nothing is waiting here." in page
+
+
+@pytest.mark.parametrize(("query", "present", "absent"), [
+    ("species=wild_boar", "boar", "submitted"),
+    ("region=CN-JL-HC-CH-DA", "boar", "submitted"),
+    ("status=under_verification", "under_verification", "submitted"),
+])
+def test_queue_filters(office, claims, query, present, absent):
+    page = office("verifier").get(f"/queue?{query}").get_data(as_text=True)
+    assert shown(claims[present]) in page and shown(claims[absent]) not in page
+
+
+def test_queue_filter_errors_are_shown_not_500(office, claims):
+    response = office("verifier").get("/queue?region=RU-PRI-KHS&date_from=yesterday&status=x")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Choose a region in your area." in page and "Use a date such as" in page
+
+
+def test_overdue_filter(office, claims, app):
+    from datetime import timedelta
+
+    from hwc.core.db import utcnow
+
+    with app.app_context():
+        claim = Claim.by_code(claims["submitted"])
+        claim.due_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+    page = office("verifier").get("/queue?overdue=1").get_data(as_text=True)
+    assert shown(claims["submitted"]) in page
+    assert shown(claims["boar"]) not in page and "Overdue" in page
+
+
+def test_queue_keyset_pagination_visits_every_claim_once(office, app, demo):
+    with app.app_context():
+        codes = {make_claim("submitted").code for _ in range(42)}
+        db.session.commit()
+    client, seen, url = office("verifier"), [], "/queue?sort=reported"
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        seen += [c for c in codes if shown(c) in page]
+        marker = 'href="/queue?'
+        url = None
+        if "Next page" in page:
+            start = page.index(marker, page.index("Next page") - 300) + 6
+            url = page[start:page.index('"', start)].replace("&amp;", "&")
+    assert sorted(seen) == sorted(codes)
+
+
+def test_claim_page_shows_actions_allowed_to_this_user_only(office, claims):
+    page = office("verifier").get(f"/claims/{claims['under_verification']}").get_data(
+        as_text=True)
+    assert 'data-action="verify"' in page and 'data-action="return"' in page
+    assert 'data-action="approve"' not in page
+    auditor = office("auditor").get(f"/claims/{claims['under_verification']}").get_data(
+        as_text=True)
+    assert "data-action=" not in auditor and "Timeline" in auditor
+
+
+def test_claim_page_masks_the_identity_number(office, claims):
+    page = office("auditor").get(f"/claims/{claims['submitted']}").get_data(as_text=True)
+    assert "1234" in page and "222401196501011234" not in page
+
+
+def test_claim_outside_scope_is_404(office, claims):
+    assert office("ru_auditor").get(f"/claims/{claims['submitted']}").status_code == 404
+
+
+def test_claim_code_in_loose_form_redirects_to_the_normal_one(office, claims):
+    code = claims["submitted"]
+    response = office("auditor").get(f"/claims/{shown(code).lower()}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(code)
+
+
+def test_verify_form_computes_the_amount(office, claims, app):
+    client = office("verifier")
+    code = claims["under_verification"]
+    response = client.post(f"/claims/{code}/act/verify", data={
+        "verify-rows-0-quantity": "1", "verify-rows-1-quantity": "2",
+        "verify-findings": "tracks"})
+    assert response.status_code == 302
+    with app.app_context():
+        claim = Claim.by_code(code)
+        assert claim.status == ClaimStatus.verified and str(claim.assessed_total) == "6900.00"
+
+
+@pytest.mark.parametrize(("action", "data", "message"), [
+    ("return", {}, "This field is required."),
+    ("propose_rejection", {"propose_rejection-comment": "x",
+                           "propose_rejection-reason": "nonsense"}, "Not a valid choice"),
+    ("verify", {"verify-rows-0-quantity": "-3"}, "Must be zero or more"),
+])
+def test_action_form_errors_keep_the_claim_unchanged(office, claims, app, action, data,
+                                                     message):
+    code = claims["under_verification"]
+    response = office("verifier").post(f"/claims/{code}/act/{action}", data=data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert Claim.by_code(code).status == ClaimStatus.under_verification
+
+
+def test_forbidden_action_is_refused(office, claims, app):
+    code = claims["under_verification"]
+    response = office("approver").post(f"/claims/{code}/act/approve", data={})
+    assert response.status_code in (403, 409)
+    with app.app_context():
+        assert Claim.by_code(code).status == ClaimStatus.under_verification
+
+
+def test_batch_approval_reports_each_claim(office, app, demo):
+    with app.app_context():
+        set_setting("second_approval_above", 100000)
+        good = [make_claim("verified").code for _ in range(2)]
+        pending = make_claim("submitted").code
+        db.session.commit()
+    response = office("approver").post("/queue/approve", data={"codes": [*good, pending]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.count("✓") == 2 and page.count("✗") == 1
+    with app.app_context():
+        assert all(Claim.by_code(c).status == ClaimStatus.approved for c in good)
+        assert Claim.by_code(pending).status == ClaimStatus.submitted
+
+
+def test_only_approvers_batch_approve(office, claims):
+    assert office("verifier").post("/queue/approve", data={"codes": []}).status_code == 403
+
+
+def test_evidence_thumbnails_only_in_scope(office, claims, app):
+    with app.app_context():
+        claim = Claim.by_code(claims["submitted"])
+        url = f"/claims/{claim.code}/evidence/{claim.evidence[0].id}?thumb=1"
+    response = office("auditor").get(url)
+    assert response.status_code == 200 and response.data[:2] == b"\xff\xd8"
+    assert office("ru_auditor").get(url).status_code == 404
+
+
+def test_dashboard_counts_claims_in_scope(office, claims):
+    page = office("auditor").get("/dashboard").get_data(as_text=True)
+    assert 'data-kpi="total">5<' in page
+    assert 'data-kpi="total">0<' in office("ru_auditor").get("/dashboard").get_data(
+        as_text=True)
+
+
+def chart_data(page: str) -> dict:
+    start = page.index('id="charts-data">') + len('id="charts-data">')
+    return json.loads(page[start:page.index("</script>", start)])
+
+
+def test_dashboard_charts_carry_translated_figures(claims, login_as):
+    client = login_as("auditor")
+    client.post("/language", data={"language": "ru"})
+    charts = chart_data(client.get("/dashboard").get_data(as_text=True))
+    assert set(charts) == {"status", "species", "month", "township", "overdue"}
+    assert charts["status"]["title"] == "Заявления по статусам"
+    species = dict(zip(charts["species"]["labels"], charts["species"]["values"], strict=True))
+    assert species == {"Амурский тигр": 4, "Кабан": 1}
+    assert sum(charts["month"]["values"]) == 5
+    assert dict(zip(charts["township"]["labels"], charts["township"]["values"],
+                    strict=True)) == {"Чуньхуа": 5}
+
+
+def test_csv_export_has_translated_headers_and_the_filtered_claims(office, claims):
+    client = office("verifier")
+    response = client.get("/exports/claims.csv?species=wild_boar")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "Claim code" and len(rows) == 2
+    assert rows[1][0] == shown(claims["boar"])
+
+
+def test_xlsx_export_opens_in_a_spreadsheet(office, claims):
+    response = office("auditor").get("/exports/claims.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet.cell(1, 1).value == "Claim code" and sheet.max_row == 6
+
+
+def test_geojson_export_has_incident_points(office, claims):
+    data = json.loads(office("auditor").get("/exports/claims.geojson").data)
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 5
+    assert data["features"][0]["geometry"]["coordinates"] == [130.9876, 43.1234]
+
+
+def test_exports_neutralise_spreadsheet_formulas(office, app, demo):
+    body = claim_body()
+    body["claimant"]["name"] = "=HYPERLINK(\"http://evil\")"
+    with app.app_context():
+        make_claim("submitted", body=body)
+        db.session.commit()
+    text = office("auditor").get("/exports/claims.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+
+
+def test_officers_do_not_see_the_dashboard(office):
+    assert office("officer").get("/dashboard").status_code == 403

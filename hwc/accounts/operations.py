@@ -1,4 +1,6 @@
-"""What changes accounts: creating users, passwords, logging in with failure slowing."""
+"""What changes accounts: creating and changing users, passwords, logging in with failure slowing.
+
+Every change an administrator makes is written to the audit trail in the same transaction."""
 
 import re
 from dataclasses import dataclass
@@ -12,13 +14,21 @@ from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region
+from hwc.workflow.audit import record_event
 
 MIN_PASSWORD_LENGTH = 8
+MAX_FULL_NAME_LENGTH = 128
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
 
 class InvalidUser(ValueError):
-    """A user that cannot be created or changed as asked; ``args[0]`` says which field."""
+    """A user that cannot be created or changed as asked; ``args[0]`` says why:
+
+    ``username`` (malformed), ``username_taken``, ``role``, ``senior`` (only approvers),
+    ``region`` (required except for administrators), ``language``, ``full_name`` (too long),
+    ``password`` (too short), ``own_account`` (an administrator deactivating themselves) and
+    ``own_role`` (an administrator taking away their own administrator role).
+    """
 
 
 @dataclass(frozen=True)
@@ -52,13 +62,35 @@ def create_user(
     senior: bool = False,
     language: str = "zh_Hans",
     full_name: str = "",
+    actor: User | None = None,
 ) -> User:
-    """Create an active user; the role is one of ``Role`` and only approvers may be senior."""
+    """Create an active user; the role is one of ``Role`` and only approvers may be senior.
+    The audit trail names ``actor`` (None: the system, e.g. the command line)."""
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise InvalidUser("username")
     if User.by_username(username) is not None:
         raise InvalidUser("username_taken")
+    role = _check_profile(role, senior, region, language, full_name)
+    check_password_strength(password)
+    user = User(
+        username=username, password_hash=hash_password(password), role=role, senior=senior,
+        region=region, language=language, full_name=full_name,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_event("user_created", actor=actor, changes={
+        "user": user.username, "role": str(role), "senior": senior,
+        "region": region.code if region is not None else None, "language": language,
+        "full_name": full_name,
+    })
+    return user
+
+
+def _check_profile(
+    role: Role | str, senior: bool, region: Region | None, language: str, full_name: str
+) -> Role:
+    """Raise ``InvalidUser`` unless the profile is allowed; return the role as a ``Role``."""
     try:
         role = Role(role)
     except ValueError:
@@ -69,14 +101,45 @@ def create_user(
         raise InvalidUser("region")
     if language not in LANGUAGES:
         raise InvalidUser("language")
-    check_password_strength(password)
-    user = User(
-        username=username, password_hash=hash_password(password), role=role, senior=senior,
-        region=region, language=language, full_name=full_name,
-    )
-    db.session.add(user)
+    if len(full_name or "") > MAX_FULL_NAME_LENGTH:
+        raise InvalidUser("full_name")
+    return role
+
+
+def update_user(
+    user: User,
+    *,
+    role: Role | str,
+    senior: bool,
+    region: Region | None,
+    language: str,
+    full_name: str,
+    actor: User | None = None,
+) -> dict:
+    """Change a user's role, seniority, area, language and name under the rules of
+    ``create_user``; an administrator cannot take away their own administrator role. Returns
+    the changes (``{field: {"from": …, "to": …}}``), which are audited when there are any."""
+    role = _check_profile(role, senior, region, language, full_name)
+    if actor is not None and actor.id == user.id and role != user.role:
+        raise InvalidUser("own_role")
+    before = _profile(user)
+    user.role, user.senior, user.region = role, senior, region
+    user.language, user.full_name = language, full_name
     db.session.flush()
-    return user
+    after = _profile(user)
+    changes = {key: {"from": before[key], "to": after[key]}
+               for key in before if before[key] != after[key]}
+    if changes:
+        record_event("user_updated", actor=actor, changes={"user": user.username, **changes})
+    return changes
+
+
+def _profile(user: User) -> dict:
+    return {
+        "role": str(user.role), "senior": user.senior,
+        "region": user.region.code if user.region is not None else None,
+        "language": user.language, "full_name": user.full_name,
+    }
 
 
 def check_password_strength(password: str) -> None:
@@ -84,27 +147,51 @@ def check_password_strength(password: str) -> None:
         raise InvalidUser("password")
 
 
-def set_password(user: User, password: str) -> None:
-    """Set a new password and end every session of the user."""
+def set_password(user: User, password: str, *, actor: User | None = None) -> None:
+    """Set a new password and end every session of the user; the audit trail records that it
+    happened, never the password."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.session_nonce = new_session_nonce()
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()
+    record_event("password_reset", actor=actor, changes={"user": user.username})
 
 
 def set_language(user: User, language: str) -> None:
+    """A user's own choice of language (a preference, not an administrative change)."""
     if language not in LANGUAGES:
         raise InvalidUser("language")
     user.language = language
     db.session.flush()
 
 
-def deactivate_user(user: User) -> None:
+def deactivate_user(user: User, *, actor: User | None = None) -> None:
+    """Stop the user from logging in and end every session; an administrator cannot
+    deactivate themselves. Deactivating an inactive user changes nothing."""
+    if actor is not None and actor.id == user.id:
+        raise InvalidUser("own_account")
+    if not user.active:
+        return
     user.active = False
     user.session_nonce = new_session_nonce()
     db.session.flush()
+    record_event("user_deactivated", actor=actor, changes={
+        "user": user.username, "active": {"from": True, "to": False}})
+
+
+def reactivate_user(user: User, *, actor: User | None = None) -> None:
+    """Let a deactivated user log in again, with a clean slate of failed logins.
+    Reactivating an active user changes nothing."""
+    if user.active:
+        return
+    user.active = True
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    record_event("user_reactivated", actor=actor, changes={
+        "user": user.username, "active": {"from": False, "to": True}})
 
 
 def lockout_delay(failed_logins: int) -> timedelta:

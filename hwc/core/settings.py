@@ -49,3 +49,19 @@ def set_setting(key: str, value) -> None:
     else:
         row.value = str(typed)
     db.session.flush()
+
+
+def change_settings(values: dict, *, actor) -> dict:
+    """Save the settings whose value differs from the one in force and write one audit event
+    naming each (``{key: {"from": …, "to": …}}``); returns those changes."""
+    from hwc.workflow.audit import record_event
+
+    changes = {}
+    for key, value in values.items():
+        current = get_setting(key)
+        if value != current:
+            set_setting(key, value)
+            changes[key] = {"from": current, "to": get_setting(key)}
+    if changes:
+        record_event("settings_changed", actor=actor, changes=changes)
+    return changes

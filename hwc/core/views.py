@@ -1,11 +1,17 @@
-"""The landing page of each role, the language switch and the health check."""
+"""The landing page of each role, the language switch, the deployment's settings and the
+health check."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from hwc.accounts.access import roles_required
+from hwc.accounts.models import Role
 from hwc.config import LANGUAGES
+from hwc.core.forms import SettingsForm
 from hwc.core.i18n import LANGUAGE_COOKIE, match_language
 from hwc.core.landing import landing_endpoint
+from hwc.core.settings import change_settings
 from hwc.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -40,6 +46,25 @@ def set_language():
         LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
     )
     return response
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def settings():
+    if request.method == "GET":
+        return render_template("core/settings.html", form=SettingsForm.current())
+    form = SettingsForm()
+    if not form.validate_on_submit():
+        return render_template("core/settings.html", form=form), 422
+    try:
+        changes = change_settings(form.values(), actor=current_user)
+    except ValueError:
+        db.session.rollback()
+        flash(_("Settings cannot be negative. Nothing was saved."), "error")
+        return render_template("core/settings.html", form=form), 422
+    db.session.commit()
+    flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")
+    return redirect(url_for("core.settings"))
 
 
 @bp.get("/healthz")

@@ -3,6 +3,9 @@
 
 def init_app(app) -> None:
     from hwc.regions.models import Region
+    from hwc.regions.views import bp
+
+    app.register_blueprint(bp)
 
     @app.template_filter("region_name")
     def region_name(region: Region | None) -> str:

@@ -53,3 +53,36 @@ def move_region(region: Region, parent: Region | None) -> None:
         node.path = new_prefix + node.path[len(old_prefix):]
     region.parent = parent
     db.session.flush()
+
+
+def snapshot(region: Region) -> dict:
+    """The region's values as the audit trail records them."""
+    return {"level": str(region.level), "parent": region.parent.code if region.parent else None,
+            "names": dict(region.names or {})}
+
+
+def add_region(code: str, level, names: dict[str, str], parent: Region | None, *,
+               actor) -> Region:
+    """Create a region and record it in the audit trail."""
+    from hwc.workflow.audit import record_event
+
+    region = create_region(code, level, names, parent)
+    record_event("region_created", actor=actor, changes={"region": region.code,
+                                                         **snapshot(region)})
+    return region
+
+
+def update_region(region: Region, level, names: dict[str, str], parent: Region | None, *,
+                  actor) -> dict:
+    """Change a region's level, names and parent; record what changed (nothing if nothing
+    did) and return those changes. Raises ``InvalidRegion`` for a move into its own subtree."""
+    from hwc.workflow.audit import record_event
+
+    before = snapshot(region)
+    upsert_region(region.code, level, names, parent)
+    after = snapshot(region)
+    changes = {key: {"from": before[key], "to": after[key]}
+               for key in before if before[key] != after[key]}
+    if changes:
+        record_event("region_updated", actor=actor, changes={"region": region.code, **changes})
+    return changes

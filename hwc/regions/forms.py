@@ -1,0 +1,91 @@
+"""Forms of the administrator's region pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from hwc.config import LANGUAGES
+from hwc.core.choices import choices
+from hwc.core.i18n import language_names
+from hwc.extensions import db
+from hwc.regions.models import LEVEL_TITLES, Region
+
+# "/admin/regions/new" is the page for a new region, so no region may take that code.
+RESERVED_CODES = {"new"}
+
+
+def depth(region: Region) -> int:
+    """0 for a root, 1 for its children, …"""
+    return region.path.strip("/").count("/")
+
+
+def parent_choices(moving: Region | None = None) -> list[SelectChoice]:
+    """Every region as a possible parent, in tree order and indented; when ``moving`` a region,
+    its own subtree is shown disabled (the tree cannot hold a cycle)."""
+    options = [SelectChoice("", _l("— none (top level) —"))]
+    for region in db.session.scalars(select(Region).order_by(Region.path)):
+        label = "\u00a0\u00a0\u00a0" * depth(region) + f"{region.display_name()} ({region.code})"
+        inside = moving is not None and region.is_within(moving)
+        options.append(SelectChoice(region.code, label, render_kw={"disabled": True} if inside
+                                    else {}))
+    return options
+
+
+class RegionForm(FlaskForm):
+    """Level, parent and names; subclasses add the code for a new region."""
+
+    level = SelectField(_l("Level"), choices=choices(LEVEL_TITLES.items()))
+    parent = SelectField(_l("Inside"))
+
+    def __init__(self, *args, moving: Region | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent.choices = parent_choices(moving)
+
+    @property
+    def name_fields(self) -> list:
+        return [getattr(self, f"name_{code}") for code in LANGUAGES]
+
+    def names(self, keeping: dict[str, str] | None = None) -> dict[str, str]:
+        """The names filled in, by locale, plus those of ``keeping`` in locales the form does
+        not show (an imported name in another language survives an edit)."""
+        kept = {code: name for code, name in (keeping or {}).items() if code not in LANGUAGES}
+        filled = {code: (field.data or "").strip()
+                  for code, field in zip(LANGUAGES, self.name_fields, strict=True)}
+        return kept | {code: name for code, name in filled.items() if name}
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.names():
+            first = self.name_fields[0]
+            first.errors = [*first.errors, _l("Give the region a name in at least one language.")]
+            return False
+        return valid
+
+
+# One optional name field per shipped language, labelled with the language's own name.
+for _code, _name in language_names():
+    setattr(RegionForm, f"name_{_code}", StringField(
+        _l("Name in %(language)s", language=_name), validators=[Length(max=128)]))
+
+
+def not_reserved(form, field) -> None:
+    if field.data in RESERVED_CODES:
+        raise ValidationError(_l("This code is reserved; choose another."))
+
+
+class NewRegionForm(RegionForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(message=_l("Enter a code.")),
+            Length(max=32),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", message=_l(
+                "Use letters, digits, dots, hyphens or underscores, starting with a letter or "
+                "digit.")),
+            not_reserved,
+        ],
+        render_kw={"autocapitalize": "characters", "autocomplete": "off"},
+    )

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from hwc.accounts.models import ROLE_TITLES, Role
+from hwc.accounts.models import Role
 from hwc.accounts.operations import MAX_FULL_NAME_LENGTH, MIN_PASSWORD_LENGTH
 from hwc.core.choices import choices
 from hwc.core.i18n import language_names
@@ -50,7 +50,7 @@ class UserForm(FlaskForm):
                    language=user.language)
 
     full_name = StringField(_l("Full name"), validators=[Length(max=MAX_FULL_NAME_LENGTH)])
-    role = SelectField(_l("Role"), choices=choices((r.value, ROLE_TITLES[r]) for r in Role))
+    role = SelectField(_l("Role"), choices=Role.choices())
     senior = BooleanField(_l("Senior approver (may give the second approval)"))
     region = SelectField(_l("Area"))
     language = SelectField(_l("Language"))

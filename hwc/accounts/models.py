@@ -2,7 +2,6 @@
 
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -11,11 +10,12 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hwc.core.db import UTCDateTime, utcnow
+from hwc.core.enums import TitledEnum, set_titles
 from hwc.extensions import db
 from hwc.regions.models import Region
 
 
-class Role(StrEnum):
+class Role(TitledEnum):
     village_officer = "village_officer"
     verifier = "verifier"
     approver = "approver"
@@ -23,19 +23,12 @@ class Role(StrEnum):
     auditor = "auditor"
     admin = "admin"
 
-    @property
-    def title(self) -> str:
-        return str(ROLE_TITLES[self])
 
-
-ROLE_TITLES = {
-    Role.village_officer: _l("Village officer"),
-    Role.verifier: _l("Verifier"),
-    Role.approver: _l("Approver"),
-    Role.finance: _l("Finance officer"),
-    Role.auditor: _l("Auditor"),
-    Role.admin: _l("Administrator"),
-}
+set_titles(Role, {
+    "village_officer": _l("Village officer"), "verifier": _l("Verifier"),
+    "approver": _l("Approver"), "finance": _l("Finance officer"), "auditor": _l("Auditor"),
+    "admin": _l("Administrator"),
+})
 
 
 def new_session_nonce() -> str:

@@ -14,10 +14,11 @@ class TitledEnum(StrEnum):
 
     @classmethod
     def choices(cls) -> list:
-        """The members as select options, labelled by their titles."""
+        """The members as select options, labelled by their (lazily translated) titles, so a
+        form class may build them once at import."""
         from hwc.core.choices import choices
 
-        return choices((member.value, member.title) for member in cls)
+        return choices((member.value, _TITLES[cls][member.value]) for member in cls)
 
 
 def set_titles(enum: type[TitledEnum], titles: dict[str, object]) -> None:

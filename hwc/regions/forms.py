@@ -8,10 +8,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from hwc.config import LANGUAGES
-from hwc.core.choices import choices
 from hwc.core.i18n import language_names
 from hwc.extensions import db
-from hwc.regions.models import LEVEL_TITLES, Region
+from hwc.regions.models import Region, RegionLevel
 
 # "/admin/regions/new" is the page for a new region, so no region may take that code.
 RESERVED_CODES = {"new"}
@@ -37,7 +36,7 @@ def parent_choices(moving: Region | None = None) -> list[SelectChoice]:
 class RegionForm(FlaskForm):
     """Level, parent and names; subclasses add the code for a new region."""
 
-    level = SelectField(_l("Level"), choices=choices(LEVEL_TITLES.items()))
+    level = SelectField(_l("Level"), choices=RegionLevel.choices())
     parent = SelectField(_l("Inside"))
 
     def __init__(self, *args, moving: Region | None = None, **kwargs):

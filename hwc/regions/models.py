@@ -1,37 +1,29 @@
 """The region tree, stored with a materialised path so that a subtree is one indexed query."""
 
-from enum import StrEnum
-
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Select, String, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hwc.core.enums import TitledEnum, set_titles
 from hwc.extensions import db
 
 PATH_SEPARATOR = "/"
 
 
-class RegionLevel(StrEnum):
+class RegionLevel(TitledEnum):
     country = "country"
     province = "province"
     county = "county"
     township = "township"
     village = "village"
 
-    @property
-    def title(self) -> str:
-        return str(LEVEL_TITLES[self])
 
-
-LEVEL_TITLES = {
-    RegionLevel.country: _l("Country"),
-    RegionLevel.province: _l("Province"),
-    RegionLevel.county: _l("County"),
-    RegionLevel.township: _l("Township"),
-    RegionLevel.village: _l("Village"),
-}
+set_titles(RegionLevel, {
+    "country": _l("Country"), "province": _l("Province"), "county": _l("County"),
+    "township": _l("Township"), "village": _l("Village"),
+})
 
 
 class Region(db.Model):

@@ -17,7 +17,8 @@ PROBLEM = {"description": "Problem details (RFC 9457)",
 MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$",
          "description": "Decimal string with the currency's places"}
 CODE_PARAM = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
-              "description": "Claim code, XXXX-XXXX-C (case, spaces and hyphens ignored)"}
+              "description": "Claim code: 8 symbols and a check symbol, e.g. 7K3M-Q9TX-D "
+                             "(case, spaces and hyphens ignored)"}
 
 
 def _errors(*codes: int) -> dict:

@@ -1,5 +1,5 @@
 """Claim codes a resident can read out and type on a basic phone: 8 random Crockford base32 symbols
-plus Crockford's mod-37 check symbol, written ``XXXX-XXXX-C``."""
+plus Crockford's mod-37 check symbol, written in groups as ``7K3M-Q9TX-D``."""
 
 import secrets
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from hwc.claims.codes import format_code
 from hwc.claims.deadlines import is_late_report
 from hwc.claims.models import Claim, Claimant, ClaimStatus, Evidence
 from hwc.core.settings import get_setting
@@ -22,6 +23,15 @@ class Flag:
         return {"code": self.code, "label": self.label, "detail": self.detail}
 
 
+MAX_LISTED = 5
+
+
+def listed(codes: list[str]) -> str:
+    """At most ``MAX_LISTED`` codes, and an ellipsis when there are more."""
+    shown = ", ".join(format_code(code) for code in codes[:MAX_LISTED])
+    return shown + (", …" if len(codes) > MAX_LISTED else "")
+
+
 def claim_flags(claim: Claim) -> list[Flag]:
     """Every signal that applies to ``claim`` now (computed, never stored, so never stale)."""
     flags = []
@@ -32,20 +42,20 @@ def claim_flags(claim: Claim) -> list[Flag]:
             Claim.species == claim.species, Claim.status != ClaimStatus.withdrawn,
             Claim.occurred_at >= claim.occurred_at - window,
             Claim.occurred_at <= claim.occurred_at + window,
-        ).order_by(Claim.code)).all()
+        ).order_by(Claim.code).limit(MAX_LISTED + 1)).all()
     if similar:
         flags.append(Flag("duplicate_incident", _("Possible duplicate incident"),
                           _("Same claimant and species within %(days)d days: %(codes)s",
-                            days=window.days, codes=", ".join(similar))))
+                            days=window.days, codes=listed(similar))))
     hashes = [e.sha256 for e in claim.evidence]
     if hashes:
         reused = db.session.scalars(
             select(Claim.code).join(Evidence, Evidence.claim_id == Claim.id)
             .where(Evidence.sha256.in_(hashes), Claim.id != claim.id)
-            .distinct().order_by(Claim.code)).all()
+            .distinct().order_by(Claim.code).limit(MAX_LISTED + 1)).all()
         if reused:
             flags.append(Flag("reused_photo", _("Photo used on another claim"),
-                              _("The same photo is on claim %(codes)s", codes=", ".join(reused))))
+                              _("The same photo is on claim %(codes)s", codes=listed(reused))))
     id_number = claim.claimant.id_number
     if id_number:
         others = db.session.scalar(

@@ -49,3 +49,7 @@ translations: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## make bench: filing and queue timings with 5,000 claims (figures in README.md)
+bench: $(VENV)/.test-installed compile-translations
+	$(BIN)/python bench/queue_and_filing.py --claims 5000

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from hwc.accounts.models import Role
 from hwc.claims.models import Claim
@@ -42,7 +43,9 @@ def export(fmt):
     if fmt not in FORMATS:
         abort(404)
     filters, _errors = parse_filters(request.args)
-    query = queue_query(current_user, filters).order_by(Claim.reported_at.desc(), Claim.id)
+    query = (queue_query(current_user, filters)
+             .order_by(Claim.reported_at.desc(), Claim.id)
+             .options(selectinload(Claim.claimant), selectinload(Claim.village)))
     claims = db.session.scalars(query.limit(EXPORT_LIMIT)).all()
     mimetype, render = FORMATS[fmt]
     response = Response(render(claims), mimetype=mimetype)

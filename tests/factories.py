@@ -12,6 +12,7 @@ from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.operations import create_claim
 from hwc.claims.validation import parse_claim_input
 from hwc.core.db import utcnow
+from hwc.demo.claims import PATH
 from hwc.extensions import db
 from hwc.rates.importer import import_schedule
 from hwc.regions.models import Region
@@ -62,24 +63,6 @@ def import_rates(region_code="CN-JL-HC", text=HUNCHUN_RATES,
                  effective_from=date(2020, 1, 1), name=None):
     return import_schedule(text, region=Region.by_code(region_code),
                            effective_from=effective_from, name=name)
-
-
-# The path through the workflow to each status, and the demo user who takes each step.
-PATH = {
-    "draft": [],
-    "submitted": [("submit", "officer", {})],
-    "under_verification": [("submit", "officer", {}), ("start_verification", "verifier", {})],
-    "returned": [("submit", "officer", {}), ("start_verification", "verifier", {}),
-                 ("return", "verifier", {"comment": "need a photo of the carcass"})],
-    "verified": [("submit", "officer", {}), ("start_verification", "verifier", {}),
-                 ("verify", "verifier", {"findings": "tracks of a tiger"})],
-    "approved": [("submit", "officer", {}), ("start_verification", "verifier", {}),
-                 ("verify", "verifier", {"findings": "tracks of a tiger"}),
-                 ("approve", "approver", {})],
-    "rejected": [("submit", "officer", {}), ("start_verification", "verifier", {}),
-                 ("propose_rejection", "verifier",
-                  {"reason": "not_wildlife", "comment": "dogs, not a tiger"})],
-}
 
 
 def make_claim(status="draft", officer="officer", photo=True, body=None) -> Claim:

@@ -4,13 +4,17 @@ from sqlalchemy import func, select
 
 from hwc.accounts.models import Role, User
 from hwc.accounts.operations import authenticate
+from hwc.claims.models import Claim, Evidence
+from hwc.demo.claims import HUNCHUN, KHASANSKY
 from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
+from hwc.workflow.audit import verify_chain
+from hwc.workflow.models import WorkflowEvent
 
 
 def counts():
-    return (db.session.scalar(select(func.count(Region.id))),
-            db.session.scalar(select(func.count(User.id))))
+    return tuple(db.session.scalar(select(func.count(model.id)))
+                 for model in (Region, User, Claim, Evidence, WorkflowEvent))
 
 
 def test_demo_command_is_idempotent(runner, app):
@@ -25,6 +29,30 @@ def test_demo_command_is_idempotent(runner, app):
         assert counts() == before
         assert sorted(db.session.scalars(select(Region.path))) == paths
         assert authenticate("officer", "pw-for-demo-1").ok
+        assert before[2] == len(HUNCHUN) + len(KHASANSKY)
+
+
+def test_demo_claims_reach_their_statuses_through_the_workflow(runner, app):
+    result = runner.invoke(args=["hwc", "demo"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(HUNCHUN) + len(KHASANSKY)} new claims" in result.output
+    with app.app_context():
+        for prefix, claims in (("", HUNCHUN), ("ru_", KHASANSKY)):
+            statuses = sorted(str(claim.status) for claim in db.session.scalars(
+                select(Claim).join(Claim.filed_by).where(User.username == prefix + "officer")))
+            assert statuses == sorted(status for _key, status, *_rest in claims)
+        approved = db.session.scalars(select(Claim).where(Claim.status == "approved")).all()
+        assert approved and all(claim.approved_total > 0 for claim in approved)
+        assert verify_chain().ok
+        photos = db.session.scalars(select(Evidence.sha256)).all()
+        assert len(photos) == len(set(photos)), "no two demo claims share a photo"
+
+
+def test_demo_without_claims(runner, app):
+    result = runner.invoke(args=["hwc", "demo", "--no-claims"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Claim.id))) == 0
 
 
 def test_demo_password_option_sets_every_password(runner, app):

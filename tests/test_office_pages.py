@@ -4,6 +4,7 @@ batch approval, evidence in scope, the dashboard and the exports."""
 import csv
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -195,8 +196,22 @@ def test_evidence_thumbnails_only_in_scope(office, claims, app):
 def test_dashboard_counts_claims_in_scope(office, claims):
     page = office("auditor").get("/dashboard").get_data(as_text=True)
     assert 'data-kpi="total">5<' in page
+    table = page[page.index("<tbody>"):page.index("</tbody>")]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td>", table)
+    assert rows == [("Submitted", "2"), ("Under verification", "1"), ("Verified", "1"),
+                    ("Approved", "1")]
     assert 'data-kpi="total">0<' in office("ru_auditor").get("/dashboard").get_data(
         as_text=True)
+
+
+def test_dashboard_without_claims_says_so_instead_of_empty_charts(office, claims):
+    full = office("auditor").get("/dashboard").get_data(as_text=True)
+    empty = office("ru_auditor").get("/dashboard").get_data(as_text=True)
+    assert "data-empty-chart" not in full and 'data-chart="status"' in full
+    for name in ("status", "species", "month", "township"):
+        assert f'data-empty-chart="{name}"' in empty
+        assert f'data-chart="{name}"' not in empty
+    assert 'data-chart="overdue"' in empty  # the steps are there, each at zero
 
 
 def chart_data(page: str) -> dict:

@@ -51,6 +51,15 @@ class Dashboard:
     def p90_days_to_decision(self):
         return self.percentile(self.days_to_decision, 0.9)
 
+    @property
+    def amount_rows(self) -> list[tuple]:
+        """(status, currency, claims, amount) in the workflow's order of statuses."""
+        order = list(ClaimStatus)
+        return [(status, currency, self.by_status[status], amount)
+                for (status, currency), amount in sorted(
+                    self.amounts_by_status.items(),
+                    key=lambda item: (order.index(item[0][0]), item[0][1]))]
+
 
 def township_of(region: Region, cache: dict) -> Region:
     """The township above a village (or the village's own top below the county)."""

@@ -3,6 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
+from hwc.demo.claims import load_demo_claims
 from hwc.demo.world import DEFAULT_PASSWORD, load_demo
 from hwc.extensions import db
 
@@ -11,9 +12,12 @@ from hwc.extensions import db
 @with_appcontext
 @click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
               help="Password of every demo user.")
-def demo_command(password):
-    """Load (or bring up to date) the demo regions and users."""
+@click.option("--claims/--no-claims", default=True, show_default=True,
+              help="Also file the demo claims and take them through the workflow.")
+def demo_command(password, claims):
+    """Load (or bring up to date) the demo regions, users, rate schedules and claims."""
     summary = load_demo(password)
+    new_claims = load_demo_claims() if claims else 0
     db.session.commit()
     click.echo(f"demo world ready: {summary['regions']} regions, {summary['users']} users, "
-               f"{summary['schedules']} rate schedules")
+               f"{summary['schedules']} rate schedules, {new_claims} new claims")

@@ -14,7 +14,7 @@ from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region
-from hwc.workflow.audit import record_event
+from hwc.workflow.audit import changed_values, record_event
 
 MIN_PASSWORD_LENGTH = 8
 MAX_FULL_NAME_LENGTH = 128
@@ -127,8 +127,7 @@ def update_user(
     user.language, user.full_name = language, full_name
     db.session.flush()
     after = _profile(user)
-    changes = {key: {"from": before[key], "to": after[key]}
-               for key in before if before[key] != after[key]}
+    changes = changed_values(before, after)
     if changes:
         record_event("user_updated", actor=actor, changes={"user": user.username, **changes})
     return changes

@@ -27,7 +27,7 @@ from hwc.core.money import round_money
 from hwc.extensions import db
 from hwc.rates.service import schedule_for
 from hwc.regions.models import Region
-from hwc.workflow.audit import record_event
+from hwc.workflow.audit import changed_values, record_event
 from hwc.workflow.rules import EDITABLE_STATUSES, INITIAL_STATUS
 
 
@@ -163,8 +163,7 @@ def update_claim(claim: Claim, data: ClaimInput, *, actor: User) -> Claim:
     claim.claimed_total = _claimed_total(claim)
     db.session.flush()
     after = snapshot(claim)
-    changed = {key: {"from": before[key], "to": after[key]}
-               for key in after if before[key] != after[key]}
+    changed = changed_values(before, after)
     if changed:
         record_event("update", actor=actor, claim=claim, from_status=claim.status,
                      to_status=claim.status, changes=changed)

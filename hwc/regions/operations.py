@@ -76,13 +76,12 @@ def update_region(region: Region, level, names: dict[str, str], parent: Region |
                   actor) -> dict:
     """Change a region's level, names and parent; record what changed (nothing if nothing
     did) and return those changes. Raises ``InvalidRegion`` for a move into its own subtree."""
-    from hwc.workflow.audit import record_event
+    from hwc.workflow.audit import changed_values, record_event
 
     before = snapshot(region)
     upsert_region(region.code, level, names, parent)
     after = snapshot(region)
-    changes = {key: {"from": before[key], "to": after[key]}
-               for key in before if before[key] != after[key]}
+    changes = changed_values(before, after)
     if changes:
         record_event("region_updated", actor=actor, changes={"region": region.code, **changes})
     return changes

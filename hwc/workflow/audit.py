@@ -30,6 +30,13 @@ def _plain(value):
     return str(value)
 
 
+def changed_values(before: dict, after: dict) -> dict:
+    """``{key: {"from": …, "to": …}}`` for every value that differs between two snapshots:
+    the shape of ``changes`` in every audit event."""
+    return {key: {"from": before.get(key), "to": value}
+            for key, value in after.items() if before.get(key) != value}
+
+
 def event_digest(event: WorkflowEvent) -> str:
     """SHA-256 over the event's content and the previous hash, in a canonical JSON form."""
     payload = {

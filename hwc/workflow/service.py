@@ -8,7 +8,7 @@ from hwc.claims.deadlines import recompute_due
 from hwc.claims.models import Claim
 from hwc.extensions import db
 from hwc.regions.models import Region
-from hwc.workflow.audit import record_event
+from hwc.workflow.audit import changed_values, record_event
 from hwc.workflow.effects import EFFECTS
 from hwc.workflow.errors import (
     ClaimNotFound,
@@ -105,8 +105,7 @@ def perform(claim: Claim, action: str, *, actor: User, version: int | None = Non
     recompute_due(claim)
     db.session.flush()
     after = _decision_values(claim)
-    changes = {key: {"from": before[key], "to": after[key]}
-               for key in after if before[key] != after[key]}
+    changes = changed_values(before, after)
     event = record_event(action, actor=actor, claim=claim, from_status=from_status,
                          to_status=target, comment=comment, changes=changes)
     claim_transitioned.send(claim, action=action, actor=actor, event=event,

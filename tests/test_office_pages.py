@@ -147,6 +147,9 @@ def test_verify_form_computes_the_amount(office, claims, app):
     ("propose_rejection", {"propose_rejection-comment": "x",
                            "propose_rejection-reason": "nonsense"}, "Not a valid choice"),
     ("verify", {"verify-rows-0-quantity": "-3"}, "Must be zero or more"),
+    ("verify", {"verify-rows-0-quantity": "1", "verify-rows-1-quantity": "2",
+                "verify-rows-2-quantity": "5"}, "Not the position of a loss."),
+    ("verify", {"verify-rows-0-quantity": "abc"}, "Must be a number."),
 ])
 def test_action_form_errors_keep_the_claim_unchanged(office, claims, app, action, data,
                                                      message):

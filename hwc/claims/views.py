@@ -129,11 +129,8 @@ def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
         if action not in forms:
             form_class = ACTION_FORMS.get(action, CommentForm)
             forms[action] = form_class(prefix=action, version=claim.version)
-            if action == "verify":
-                for item in claim.items:
-                    forms[action].rows.append_entry({"quantity": str(
-                        (item.assessed_quantity or item.quantity).normalize()),
-                        "unit_value": str(item.unit_value) if item.unit_value else ""})
+    if "verify" in forms:
+        fit_assessment_rows(forms["verify"], claim)
     events = db.session.scalars(select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id)
                                 .order_by(WorkflowEvent.seq)).all()
     return render_template(
@@ -141,6 +138,17 @@ def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
         flags=claim_flags(claim), deadlines=deadlines(claim), overdue=is_overdue(claim),
         late_report=is_late_report(claim), schedule=claim_schedule(claim), item_rate=item_rate,
         reasons=reason_titles()), status
+
+
+def fit_assessment_rows(form, claim: Claim) -> None:
+    """One assessment row per loss item: rows a tampered form added are dropped (the workflow
+    has already refused them), and missing ones start from the item's quantity and value."""
+    while len(form.rows) > len(claim.items):
+        form.rows.pop_entry()
+    for item in claim.items[len(form.rows):]:
+        form.rows.append_entry({
+            "quantity": str((item.assessed_quantity or item.quantity).normalize()),
+            "unit_value": str(item.unit_value) if item.unit_value else ""})
 
 
 @bp.post("/claims/<code>/act/<action>")

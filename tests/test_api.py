@@ -150,6 +150,18 @@ def test_bad_claim_input_is_422_naming_every_field(api):
     assert {"village", "claimant.phone", "incident.species", "losses[0].unit"} <= set(errors)
 
 
+@pytest.mark.parametrize(("lat", "lon", "field"), [
+    ("1e999", "130.9", "incident.lat"), ("9" * 40, "130.9", "incident.lat"),
+    ("43.1", "-999", "incident.lon"), ("43.1", "NaN", "incident.lon"),
+    ("43.1", None, "incident.lat"),
+])
+def test_coordinates_out_of_range_are_422_not_an_error(api, lat, lon, field):
+    body = claim_body()
+    body["incident"]["lat"], body["incident"]["lon"] = lat, lon
+    errors = is_problem(api("officer").post("/api/v1/claims", json=body), 422)["errors"]
+    assert list(errors) == [field]
+
+
 def test_validation_messages_follow_accept_language(api):
     body = claim_body()
     body["claimant"]["phone"] = "12"
@@ -200,7 +212,8 @@ def test_claim_list_filters_by_status_and_region_and_pages(api):
     assert api("ru_verifier").get("/api/v1/claims").get_json()["total"] == 0
     is_problem(verifier.get("/api/v1/claims?status=nonsense"), 422)
     is_problem(verifier.get("/api/v1/claims?region=RU-PRI-KHS"), 422)
-    is_problem(verifier.get("/api/v1/claims?page=0"), 422)
+    for page in ("0", "-1", "abc", "²", "9" * 30):
+        is_problem(verifier.get(f"/api/v1/claims?page={page}"), 422)
 
 
 # --- evidence -------------------------------------------------------------------------------

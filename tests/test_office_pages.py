@@ -1,6 +1,7 @@
 """The office pages through the Flask test client: queues, the claim page and its actions,
 batch approval, evidence in scope, the dashboard and the exports."""
 
+import base64
 import csv
 import io
 import json
@@ -10,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from hwc.claims.models import Claim, ClaimStatus
+from hwc.claims.queues import PAGE_SIZE
 from hwc.core.settings import set_setting
 from hwc.extensions import db
 from tests.factories import claim_body, make_claim
@@ -51,6 +53,50 @@ def test_each_role_sees_only_what_waits_on_it(office, claims):
 def shown(code: str) -> str:
     """The code as pages print it (XXXX-XXXX-C)."""
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def next_link(page: str) -> str | None:
+    found = re.search(r'href="(/queue\?[^"]*after=[^"]+)"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def codes_on(page: str) -> list[str]:
+    return re.findall(r'href="/claims/([0-9A-Z]{9})"', page)
+
+
+@pytest.mark.parametrize("sort", ["due", "reported", "amount"])
+def test_queue_pages_by_keyset_without_gaps_or_repeats(office, app, demo, sort):
+    with app.app_context():
+        filed = set()
+        for n in range(PAGE_SIZE + 5):
+            body = claim_body(claimant={"name": f"农户{n}", "phone": f"+86138000{n:05d}",
+                                        "language": "zh_Hans"})
+            body["losses"][0]["quantity"] = str(1 + n % 4)  # amounts that tie and differ
+            filed.add(make_claim("submitted", body=body).code)
+        db.session.commit()
+    client = office("verifier")
+    first = client.get(f"/queue?sort={sort}").get_data(as_text=True)
+    second = client.get(next_link(first)).get_data(as_text=True)
+    assert len(codes_on(first)) == PAGE_SIZE and len(codes_on(second)) == 5
+    assert set(codes_on(first)) | set(codes_on(second)) == filed
+    assert next_link(second) is None
+
+
+def token_of(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("token", [
+    "not-base64!", token_of([1, 10**30]), token_of([{"d": "NaN"}, 1]), token_of([None, 1]),
+    token_of([{"t": "2026-01-01T00:00:00"}, 1]), token_of([{"t": "2026-01-01T00:00:00+00:00"},
+                                                          10**30]),
+    token_of([{"d": "1e999999"}, 1]), token_of("[]"),
+])
+def test_tampered_page_token_starts_from_the_first_page(office, claims, token):
+    for sort in ("due", "reported", "amount"):
+        response = office("verifier").get(f"/queue?sort={sort}&after={token}")
+        assert response.status_code == 200
+        assert shown(claims["submitted"]) in response.get_data(as_text=True)
 
 
 def test_queue_outside_scope_is_empty(office, claims):

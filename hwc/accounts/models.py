@@ -75,7 +75,7 @@ class User(UserMixin, db.Model):
     @classmethod
     def from_session_id(cls, session_id: str) -> "User | None":
         user_id, _, nonce = session_id.partition(":")
-        if not user_id.isdigit():
+        if not (user_id.isascii() and user_id.isdigit()):
             return None
         user = db.session.get(cls, int(user_id))
         if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):

@@ -31,6 +31,7 @@ init_blueprint(bp)
 
 PUBLIC = {"api.token", "api.public_status", "api.openapi"}
 PAGE_SIZE = 50
+MAX_PAGE = 100_000
 
 
 @bp.before_request
@@ -149,8 +150,8 @@ def claims():
         else:
             query = query.where(Claim.village_id.in_(Region.subtree_ids(region)))
     page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        errors["page"] = [_("Must be a whole number from 1.")]
+    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
+        errors["page"] = [_("Must be a whole number from 1 to %(max)d.", max=MAX_PAGE)]
     if errors:
         raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
                          errors=errors)

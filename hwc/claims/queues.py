@@ -67,15 +67,19 @@ def _encode(value, claim_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(token: str):
+def _decode(token: str, sort: str):
+    """The position a next-page token names, or None when the token is not one this queue
+    made for ``sort`` (a tampered or stale link starts again from the first page)."""
     try:
         value, claim_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if isinstance(value, dict) and "t" in value:
-            value = datetime.fromisoformat(value["t"])
-        elif isinstance(value, dict) and "d" in value:
+        if type(claim_id) is not int or not 0 < claim_id < 2**63:
+            return None
+        if sort == "amount":
             value = Decimal(value["d"])
-        return value, int(claim_id)
-    except (ValueError, TypeError, json.JSONDecodeError, ArithmeticError):
+            return (value, claim_id) if value.is_finite() and abs(value) < 10**15 else None
+        value = datetime.fromisoformat(value["t"])
+        return (value, claim_id) if value.tzinfo is not None else None
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError, ArithmeticError):
         return None
 
 
@@ -108,7 +112,7 @@ def queue_page(user: User, filters: QueueFilters) -> tuple[list[Claim], str | No
 
     column, ascending = sort_key(filters.sort)
     query = queue_query(user, filters)
-    position = _decode(filters.after) if filters.after else None
+    position = _decode(filters.after, filters.sort) if filters.after else None
     if position is not None:
         value, claim_id = position
         if ascending:

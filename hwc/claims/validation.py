@@ -117,7 +117,9 @@ def _decimal(errors, name, value, *, required=False, minimum=None, maximum=None,
         errors.add(name, _("Must be at most %(max)s.", max=maximum))
     elif abs(number.as_tuple().exponent) > 6 or number.adjusted() > 11:
         errors.add(name, _("Too many digits."))
-    return number
+    else:
+        return number
+    return None
 
 
 def _choice(errors, name, value, enum, *, required=True):
@@ -199,7 +201,7 @@ def parse_incident(errors, data) -> IncidentInput | None:
     species = _choice(errors, "incident.species", data.get("species"), Species)
     lat = _decimal(errors, "incident.lat", data.get("lat"), minimum=-90, maximum=90)
     lon = _decimal(errors, "incident.lon", data.get("lon"), minimum=-180, maximum=180)
-    if (lat is None) != (lon is None) and "incident.lat" not in errors:
+    if (lat is None) != (lon is None) and not {"incident.lat", "incident.lon"} & set(errors):
         errors.add("incident.lat", _("Give both latitude and longitude, or neither."))
     accuracy = _decimal(errors, "incident.accuracy", data.get("accuracy"), minimum=0,
                         maximum=100000)

@@ -166,7 +166,8 @@ def act(code, action):
                             for i, row in enumerate(form.rows)]
     if hasattr(form, "reason"):
         data["reason"] = form.reason.data
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    posted_version = form.version.data or ""
+    version = int(posted_version) if posted_version.isascii() and posted_version.isdigit() else None
     try:
         perform(claim, action, actor=current_user, version=version,
                 comment=form.comment.data or "", **data)

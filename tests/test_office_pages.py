@@ -50,6 +50,11 @@ def test_each_role_sees_only_what_waits_on_it(office, claims):
     assert shown(claims["approved"]) in finance
 
 
+def version_of(app, code: str) -> str:
+    with app.app_context():
+        return str(Claim.by_code(code).version)
+
+
 def shown(code: str) -> str:
     """The code as pages print it (XXXX-XXXX-C)."""
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
@@ -180,6 +185,7 @@ def test_verify_form_computes_the_amount(office, claims, app):
     client = office("verifier")
     code = claims["under_verification"]
     response = client.post(f"/claims/{code}/act/verify", data={
+        "verify-version": version_of(app, code),
         "verify-rows-0-quantity": "1", "verify-rows-1-quantity": "2",
         "verify-findings": "tracks"})
     assert response.status_code == 302
@@ -200,9 +206,23 @@ def test_verify_form_computes_the_amount(office, claims, app):
 def test_action_form_errors_keep_the_claim_unchanged(office, claims, app, action, data,
                                                      message):
     code = claims["under_verification"]
-    response = office("verifier").post(f"/claims/{code}/act/{action}", data=data)
+    response = office("verifier").post(f"/claims/{code}/act/{action}", data={
+        f"{action}-version": version_of(app, code), **data})
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert Claim.by_code(code).status == ClaimStatus.under_verification
+
+
+@pytest.mark.parametrize("version", ["", "1", "abc", "²"])
+def test_action_from_an_out_of_date_or_version_less_form_is_refused(office, claims, app,
+                                                                    version):
+    code = claims["under_verification"]  # version 3 by now: created, submitted, started
+    response = office("verifier").post(f"/claims/{code}/act/verify", data={
+        "verify-version": version, "verify-rows-0-quantity": "1",
+        "verify-rows-1-quantity": "2"})
+    assert response.status_code == 409
+    assert "Someone else changed this claim in the meantime" in response.get_data(as_text=True)
     with app.app_context():
         assert Claim.by_code(code).status == ClaimStatus.under_verification
 

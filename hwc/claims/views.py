@@ -167,7 +167,8 @@ def act(code, action):
     if hasattr(form, "reason"):
         data["reason"] = form.reason.data
     posted_version = form.version.data or ""
-    version = int(posted_version) if posted_version.isascii() and posted_version.isdigit() else None
+    # A form that cannot say which version of the claim it was made from counts as out of date.
+    version = int(posted_version) if posted_version.isascii() and posted_version.isdigit() else 0
     try:
         perform(claim, action, actor=current_user, version=version,
                 comment=form.comment.data or "", **data)

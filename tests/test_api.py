@@ -16,32 +16,6 @@ def rates(app, demo):
         db.session.commit()
 
 
-@pytest.fixture
-def api(app, demo):
-    """``api("verifier")`` → a client whose requests carry that demo user's bearer token."""
-
-    class Api:
-        def __init__(self, username):
-            self.client = app.test_client()
-            response = self.client.post("/api/v1/token",
-                                        json={"username": username, "password": demo})
-            assert response.status_code == 200, response.get_json()
-            self.headers = {"Authorization": f"Bearer {response.get_json()['token']}"}
-
-        def get(self, path, **kw):
-            return self.client.get(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
-
-        def post(self, path, **kw):
-            return self.client.post(path, headers={**self.headers, **kw.pop("headers", {})},
-                                    **kw)
-
-        def act(self, code, action, **data):
-            return self.post(f"/api/v1/claims/{code}/transitions", json={"action": action,
-                                                                        **data})
-
-    return Api
-
-
 def file_claim(officer, body=None, photo=True):
     response = officer.post("/api/v1/claims", json=body or claim_body())
     assert response.status_code == 201, response.get_json()

@@ -84,6 +84,9 @@ def test_opening_the_same_filing_twice_makes_one(officer, app):
     first = officer.post("/file/new", data={"client_uuid": client_uuid})
     again = officer.post("/file/new", data={"client_uuid": client_uuid})
     assert first.headers["Location"] == again.headers["Location"]
+    base = first.headers["Location"].rsplit("/", 1)[0]
+    for _retry in range(2):
+        assert officer.post(base + "/claimant", data=CLAIMANT).status_code == 302
     with app.app_context():
         assert db.session.query(FilingDraft).count() == 1
 
@@ -183,6 +186,9 @@ def test_photo_upload_rejects_non_images_and_keeps_the_rest(officer, app):
 
 def test_photos_and_review_need_the_losses_first(officer):
     base = start(officer)
+    unsaved = officer.get(base + "/review")
+    assert unsaved.status_code == 302 and unsaved.headers["Location"].endswith("/claimant")
+    officer.post(base + "/claimant", data=CLAIMANT)
     response = officer.get(base + "/review")
     assert response.status_code == 302 and response.headers["Location"].endswith("/losses")
 
@@ -225,7 +231,7 @@ def test_returned_claim_is_edited_and_resubmitted(officer, app):
     with app.app_context():
         code = make_claim("returned").code
         db.session.commit()
-    edit = officer.get(f"/claims/{code}/edit")
+    edit = officer.post(f"/claims/{code}/edit")
     base = edit.headers["Location"].rsplit("/", 1)[0]
     assert officer.post(base + "/losses", data={**LOSSES, "rows-0-quantity": "3"}
                         ).status_code == 302
@@ -235,10 +241,13 @@ def test_returned_claim_is_edited_and_resubmitted(officer, app):
         assert claim.status == ClaimStatus.submitted and claim.items[0].quantity == 3
 
 
-def test_other_officers_filings_are_not_found(officer, login_as):
+def test_other_officers_filings_are_refused_without_showing_them(officer, login_as):
     base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
     other = login_as("ru_officer")
-    assert other.get(base + "/claimant").status_code == 404
+    response = other.get(base + "/claimant")
+    assert response.status_code == 409
+    assert CLAIMANT["name"] not in response.get_data(as_text=True)
 
 
 def test_office_roles_cannot_file(login_as):

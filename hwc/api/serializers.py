@@ -121,7 +121,7 @@ def claim_json(claim: Claim, viewer: User) -> dict:
         "findings": claim.findings, "reason": claim.reason,
         "filed_by": claim.filed_by.username,
         "events": [event_json(e) for e in events],
-        "flags": [flag.as_dict() for flag in claim_flags(claim)],
+        "flags": [flag.as_dict() for flag in claim_flags(claim, viewer=viewer)],
         "deadlines": {**{key: iso(value) for key, value in due.items()},
                       "due_at": iso(claim.due_at), "overdue": is_overdue(claim),
                       "late_report": is_late_report(claim)},

@@ -18,7 +18,13 @@ from hwc.claims.evidence import (
     evidence_bytes,
 )
 from hwc.claims.models import Claim, ClaimStatus, Evidence
-from hwc.claims.operations import ClaimLocked, NotAllowed, create_claim, update_claim
+from hwc.claims.operations import (
+    ClaimLocked,
+    IdempotencyConflict,
+    NotAllowed,
+    create_claim,
+    update_claim,
+)
 from hwc.claims.validation import ClaimValidationError, parse_claim_changes, parse_claim_input
 from hwc.extensions import csrf, db, limiter
 from hwc.regions.models import Region
@@ -122,6 +128,11 @@ def create():
                          errors=error.errors) from None
     except NotAllowed:
         raise ApiProblem(403, _("Your role may not do this."), kind="forbidden") from None
+    except IdempotencyConflict:
+        raise ApiProblem(409, _("This client_uuid is already used. Make a new one for a new "
+                                "claim."), kind="client-uuid-taken") from None
+    except WorkflowError as error:
+        raise ApiProblem(error.status, error.message, kind="not-found") from None
     response = jsonify(out.claim_json(claim, g.api_user))
     response.status_code = 201 if created else 200
     response.headers["Location"] = url_for("api.claim", code=claim.code)
@@ -191,7 +202,7 @@ def evidence_file(code, evidence_id):
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None or evidence.claim_id != claim.id:
         raise ApiProblem(404, _("No such photo."), kind="not-found")
-    return Response(evidence_bytes(evidence), mimetype=evidence.content_type)
+    return Response(evidence_bytes(evidence, viewer=g.api_user), mimetype=evidence.content_type)
 
 
 @bp.post("/claims/<code>/transitions")

@@ -19,6 +19,7 @@ from hwc.claims.models import Claim, Evidence
 from hwc.core.settings import get_setting
 from hwc.extensions import db
 from hwc.workflow.audit import record_event
+from hwc.workflow.service import check_scope
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_PIXELS = 50_000_000
@@ -40,11 +41,14 @@ class EvidenceNotAllowed(PermissionError):
 
 
 def may_add_evidence(claim: Claim, actor: User) -> bool:
-    """The filing officer's side while the claim is open to edits; the verifier's on site."""
+    """The filing officer's side while the claim is open to edits; the verifier's on site;
+    never anyone outside the claim's area."""
     from hwc.accounts.models import Role
     from hwc.claims.models import ClaimStatus
     from hwc.workflow.rules import EDITABLE_STATUSES
 
+    if not actor.can_see_region(claim.village):
+        return False
     if actor.role == Role.village_officer:
         return claim.status in EDITABLE_STATUSES
     if actor.role == Role.verifier:
@@ -143,6 +147,7 @@ def add_evidence(claim: Claim, data: bytes, *, actor: User, original_name: str =
     ``EvidenceRejected`` (with a translated message) for anything that is not an acceptable
     photo; nothing is stored then.
     """
+    check_scope(claim, actor)
     if not may_add_evidence(claim, actor):
         raise EvidenceNotAllowed(claim.status)
     if len(data) > get_setting("max_upload_bytes"):
@@ -177,8 +182,10 @@ def add_evidence(claim: Claim, data: bytes, *, actor: User, original_name: str =
 THUMB_SIDE = 320
 
 
-def evidence_bytes(evidence: Evidence, *, thumb: bool = False) -> bytes:
-    """The stored (re-encoded) photo, or a small thumbnail of it made once and kept."""
+def evidence_bytes(evidence: Evidence, *, viewer: User, thumb: bool = False) -> bytes:
+    """The stored (re-encoded) photo, or a small thumbnail of it made once and kept; only for
+    a viewer whose area holds the claim (else ``ClaimNotFound``)."""
+    check_scope(evidence.claim, viewer)
     path = evidence_path(evidence)
     if thumb:
         small = path.with_name(path.stem + ".thumb.jpg")

@@ -1,16 +1,24 @@
 """Filing a claim step by step on a tablet: every step is saved on the server at once.
 
 Steps one and two (claimant, incident) live in a ``FilingDraft``; the losses step turns it into a
-draft ``Claim`` with the same client UUID, and later edits go to that claim.
+draft ``Claim`` with the same client UUID, and later edits go to that claim. A filing belongs to
+one officer: every function here takes the acting officer and refuses anyone else's filing
+(``ClaimNotFound``) or client UUID (``IdempotencyConflict``).
 """
 
 import uuid
 
 from sqlalchemy import select
 
-from hwc.accounts.models import User
+from hwc.accounts.models import Role, User
 from hwc.claims.models import Claim, FilingDraft
-from hwc.claims.operations import create_claim, update_claim
+from hwc.claims.operations import (
+    IdempotencyConflict,
+    NotAllowed,
+    claim_by_client_uuid,
+    create_claim,
+    update_claim,
+)
 from hwc.claims.validation import (
     ClaimInput,
     ClaimValidationError,
@@ -23,40 +31,79 @@ from hwc.claims.validation import (
 )
 from hwc.extensions import db
 from hwc.regions.models import Region
+from hwc.workflow.errors import ClaimNotFound
+from hwc.workflow.service import check_scope
 
 STEPS = ("claimant", "incident", "losses", "photos", "review")
 
 
+def _require_officer(actor: User) -> None:
+    if actor.role != Role.village_officer:
+        raise NotAllowed("file")
+
+
 def start_filing(officer: User, client_uuid: uuid.UUID | None = None) -> FilingDraft:
-    """A new filing (or the existing one for ``client_uuid``: a retried tap opens the same)."""
+    """A new filing (or the officer's existing one for ``client_uuid``: a retried tap opens
+    the same). Raises ``IdempotencyConflict`` when the UUID is someone else's."""
+    _require_officer(officer)
     if client_uuid is not None:
-        existing = db.session.scalar(select(FilingDraft).where(
-            FilingDraft.client_uuid == client_uuid, FilingDraft.officer_id == officer.id))
+        existing = get_filing(client_uuid, officer)
         if existing is not None:
             return existing
+        check_client_uuid(client_uuid, officer)
     draft = FilingDraft(client_uuid=client_uuid or uuid.uuid4(), officer=officer, data={})
     db.session.add(draft)
     db.session.flush()
     return draft
 
 
+def check_client_uuid(client_uuid: uuid.UUID, officer: User) -> None:
+    """``IdempotencyConflict`` unless ``client_uuid`` is free or names the officer's own claim
+    or filing."""
+    claim_by_client_uuid(client_uuid, actor=officer)  # raises for anyone else's claim
+    taken = db.session.scalar(select(FilingDraft.id).where(
+        FilingDraft.client_uuid == client_uuid, FilingDraft.officer_id != officer.id))
+    if taken is not None:
+        raise IdempotencyConflict(client_uuid)
+
+
 def get_filing(client_uuid: uuid.UUID, officer: User) -> FilingDraft | None:
-    return db.session.scalar(select(FilingDraft).where(
+    """The officer's own filing with this UUID whose claim (if any) is still in their area."""
+    _require_officer(officer)
+    draft = db.session.scalar(select(FilingDraft).where(
         FilingDraft.client_uuid == client_uuid, FilingDraft.officer_id == officer.id))
+    if draft is not None and draft.claim is not None and \
+            not officer.can_see_region(draft.claim.village):
+        return None
+    return draft
 
 
 def filing_for_claim(claim: Claim, officer: User) -> FilingDraft:
-    """The filing that edits ``claim`` (made for claims filed through the API)."""
+    """The filing that edits ``claim`` (made for claims filed through the API). A colleague in
+    the same area who opens the claim takes the filing over; nobody outside the area can."""
+    _require_officer(officer)
+    check_scope(claim, officer)
     draft = db.session.scalar(select(FilingDraft).where(FilingDraft.claim_id == claim.id))
     if draft is None:
         draft = FilingDraft(client_uuid=claim.client_uuid, officer=officer, claim=claim,
                             data={"village": claim.village.code})
         db.session.add(draft)
-        db.session.flush()
+    draft.officer = officer
+    db.session.flush()
     return draft
 
 
+def _own(draft: FilingDraft, actor: User) -> None:
+    """``ClaimNotFound`` unless ``draft`` is the actor's and its claim is in their area."""
+    _require_officer(actor)
+    if draft.officer_id != actor.id:
+        raise ClaimNotFound("filing")
+    if draft.claim is not None:
+        check_scope(draft.claim, actor)
+
+
 def unfinished_filings(officer: User) -> list[FilingDraft]:
+    _require_officer(officer)
     return list(db.session.scalars(select(FilingDraft).where(
         FilingDraft.officer_id == officer.id, FilingDraft.claim_id.is_(None))
         .order_by(FilingDraft.updated_at.desc())))
@@ -69,6 +116,7 @@ def _store(draft: FilingDraft, **sections) -> None:
 
 def save_claimant(draft: FilingDraft, village_code: str, claimant: dict, *, actor: User) -> None:
     """Check and save step one; raises ``ClaimValidationError``."""
+    _own(draft, actor)
     errors = _Errors()
     village = (draft.claim.village if draft.claim is not None
                else parse_village(errors, village_code, actor))
@@ -81,6 +129,8 @@ def save_claimant(draft: FilingDraft, village_code: str, claimant: dict, *, acto
 
 
 def save_incident(draft: FilingDraft, incident: dict, *, actor: User) -> None:
+    """Check and save step two; raises ``ClaimValidationError``."""
+    _own(draft, actor)
     errors = _Errors()
     parsed = parse_incident(errors, incident)
     if errors:
@@ -93,6 +143,7 @@ def save_incident(draft: FilingDraft, incident: dict, *, actor: User) -> None:
 
 def save_losses(draft: FilingDraft, losses: list[dict], *, actor: User) -> Claim:
     """Check and save the losses; the first time, this files the draft claim."""
+    _own(draft, actor)
     errors = _Errors()
     parsed = parse_losses(errors, losses)
     if errors:
@@ -110,7 +161,9 @@ def save_losses(draft: FilingDraft, losses: list[dict], *, actor: User) -> Claim
 
 
 def officer_villages(officer: User) -> list[Region]:
+    """The villages in the officer's area, where they may file."""
     from hwc.regions.models import RegionLevel
 
+    _require_officer(officer)
     return [r for r in db.session.scalars(Region.subtree(*officer.scope_regions))
             if r.level == RegionLevel.village]

@@ -12,9 +12,11 @@ from sqlalchemy import case, select
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
 from hwc.claims.blueprint import bp
+from hwc.claims.codes import InvalidCode, normalise_code
 from hwc.claims.evidence import EvidenceNotAllowed, EvidenceRejected, add_evidence
 from hwc.claims.filing import (
     STEPS,
+    check_client_uuid,
     filing_for_claim,
     get_filing,
     officer_villages,
@@ -31,16 +33,17 @@ from hwc.claims.forms import (
     PhotosStepForm,
     SubmitForm,
 )
-from hwc.claims.models import Claim, Claimant, ClaimStatus
+from hwc.claims.models import Claim, Claimant, ClaimStatus, FilingDraft
+from hwc.claims.operations import IdempotencyConflict
 from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.validation import ClaimValidationError
 from hwc.core.choices import choices
 from hwc.core.db import local_date
 from hwc.extensions import db
 from hwc.regions.models import Region
-from hwc.workflow.errors import WorkflowError
+from hwc.workflow.errors import ClaimNotFound, WorkflowError
 from hwc.workflow.rules import EDITABLE_STATUSES
-from hwc.workflow.service import claims_in_scope, perform
+from hwc.workflow.service import claims_in_scope, get_claim, perform
 
 OFFICER = Role.village_officer
 
@@ -60,43 +63,66 @@ def my_claims():
 @bp.route("/file/new", methods=["GET", "POST"])
 @roles_required(OFFICER)
 def new_filing():
-    """Open a filing; a retried request with the same client UUID opens the same one."""
+    """Open a filing at a fresh client UUID (or the one asked for: a retried request opens the
+    same). Nothing is written until the first step is saved, so a GET changes nothing."""
     requested = request.values.get("client_uuid")
     try:
-        client_uuid = uuid.UUID(requested) if requested else None
+        client_uuid = uuid.UUID(requested) if requested else uuid.uuid4()
     except ValueError:
         abort(400)
-    draft = start_filing(current_user, client_uuid)
-    db.session.commit()
-    return redirect(url_for("claims.file_step", client_uuid=draft.client_uuid, step="claimant"))
+    if get_filing(client_uuid, current_user) is None:
+        try:
+            check_client_uuid(client_uuid, current_user)
+        except IdempotencyConflict:
+            return uuid_taken()
+    return redirect(url_for("claims.file_step", client_uuid=client_uuid, step="claimant"))
 
 
-@bp.get("/claims/<code>/edit")
+def uuid_taken():
+    """The answer to a client UUID that belongs to someone else: it reveals nothing of theirs."""
+    message = _("This filing belongs to someone else. Start a new claim.")
+    return render_template("errors/error.html", code=409, message=message), 409
+
+
+@bp.post("/claims/<code>/edit")
 @roles_required(OFFICER)
 def edit_claim(code):
-    claim = officer_claim(code)
-    draft = filing_for_claim(claim, current_user)
+    try:
+        draft = filing_for_claim(officer_claim(code), current_user)
+    except ClaimNotFound:
+        abort(404)
     db.session.commit()
     return redirect(url_for("claims.file_step", client_uuid=draft.client_uuid, step="losses"))
 
 
 def officer_claim(code: str) -> Claim:
-    claim = db.session.scalar(claims_in_scope(current_user).where(Claim.code == code))
-    if claim is None:
-        abort(404)
-    return claim
-
-
-def load_filing(client_uuid: str):
     try:
-        draft = get_filing(uuid.UUID(client_uuid), current_user)
-    except ValueError:
-        draft = None
-    if draft is None:
+        return get_claim(normalise_code(code), current_user)
+    except (ClaimNotFound, InvalidCode):
         abort(404)
+
+
+def load_filing(client_uuid: str, step: str):
+    """The officer's filing, its editability, and None — or a response to send instead: a new
+    filing is shown unsaved at its first step; someone else's UUID is refused."""
+    try:
+        parsed = uuid.UUID(client_uuid)
+    except ValueError:
+        abort(404)
+    draft = get_filing(parsed, current_user)
+    if draft is None:
+        try:
+            check_client_uuid(parsed, current_user)
+        except IdempotencyConflict:
+            return None, False, uuid_taken()
+        if step != "claimant":
+            return None, False, redirect(url_for("claims.file_step", client_uuid=parsed,
+                                                 step="claimant"))
+        # Not saved until the officer saves the first step.
+        return FilingDraft(client_uuid=parsed, officer_id=current_user.id, data={}), True, None
     if draft.claim is not None and draft.claim.status not in EDITABLE_STATUSES:
-        return draft, False
-    return draft, True
+        return draft, False, None
+    return draft, True, None
 
 
 def local_parts(iso_text: str | None):
@@ -127,7 +153,9 @@ def apply_errors(form, errors: dict, mapping: dict) -> None:
 def file_step(client_uuid, step):
     if step not in STEPS:
         abort(404)
-    draft, editable = load_filing(client_uuid)
+    draft, editable, answer = load_filing(client_uuid, step)
+    if answer is not None:
+        return answer
     if not editable:
         return redirect(url_for("claims.claim_page", code=draft.claim.code))
     if step in ("photos", "review") and draft.claim is None:
@@ -178,7 +206,12 @@ def claimant_step(draft):
                         "id_number": form.id_number.data or chosen.id_number,
                         "bank_account": form.bank_account.data or chosen.bank_account}
     try:
+        if draft.id is None:
+            draft = start_filing(current_user, draft.client_uuid)
         save_claimant(draft, form.village.data, claimant, actor=current_user)
+    except IdempotencyConflict:
+        db.session.rollback()
+        return uuid_taken()
     except ClaimValidationError as error:
         db.session.rollback()
         apply_errors(form, error.errors, {
@@ -252,6 +285,9 @@ def losses_step(draft):
     losses = [{name: (row.form[name].data or None) for name in LOSS_FIELDS} for row in rows]
     try:
         save_losses(draft, losses, actor=current_user)
+    except IdempotencyConflict:
+        db.session.rollback()
+        return uuid_taken()
     except ClaimValidationError as error:
         db.session.rollback()
         for name, messages in error.errors.items():

@@ -1,16 +1,21 @@
-"""Fraud and duplicate signals shown on a claim for the verifier to weigh."""
+"""Fraud and duplicate signals shown on a claim for the office to weigh (see SECURITY.md for
+who sees which)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from hwc.accounts.models import Role, User
 from hwc.claims.codes import format_code
 from hwc.claims.deadlines import is_late_report
 from hwc.claims.models import Claim, Claimant, ClaimStatus, Evidence
 from hwc.core.settings import get_setting
 from hwc.extensions import db
+from hwc.regions.models import Region
+from hwc.workflow.service import check_scope
 
 
 @dataclass(frozen=True)
@@ -32,39 +37,23 @@ def listed(codes: list[str]) -> str:
     return shown + (", …" if len(codes) > MAX_LISTED else "")
 
 
-def claim_flags(claim: Claim) -> list[Flag]:
-    """Every signal that applies to ``claim`` now (computed, never stored, so never stale)."""
+# Flags that compare a claim with others: facts for the office, never an oracle for the filer.
+FRAUD_FLAGS = frozenset({"duplicate_incident", "reused_photo", "shared_id_number"})
+OFFICE_ROLES = frozenset({Role.verifier, Role.approver, Role.finance, Role.auditor, Role.admin})
+
+
+def _in_area(viewer: User):
+    return Claim.village_id.in_(Region.subtree_ids(*viewer.scope_regions))
+
+
+def claim_flags(claim: Claim, *, viewer: User) -> list[Flag]:
+    """Every signal on ``claim`` that ``viewer`` may read (computed, never stored, so never
+    stale). Fraud checks compare with the whole database, but only office roles see them, and
+    they name codes only of claims in the viewer's area: matches elsewhere are only counted."""
+    check_scope(claim, viewer)
     flags = []
-    window = timedelta(days=get_setting("duplicate_window_days"))
-    similar = db.session.scalars(
-        select(Claim.code).where(
-            Claim.id != claim.id, Claim.claimant_id == claim.claimant_id,
-            Claim.species == claim.species, Claim.status != ClaimStatus.withdrawn,
-            Claim.occurred_at >= claim.occurred_at - window,
-            Claim.occurred_at <= claim.occurred_at + window,
-        ).order_by(Claim.code).limit(MAX_LISTED + 1)).all()
-    if similar:
-        flags.append(Flag("duplicate_incident", _("Possible duplicate incident"),
-                          _("Same claimant and species within %(days)d days: %(codes)s",
-                            days=window.days, codes=listed(similar))))
-    hashes = [e.sha256 for e in claim.evidence]
-    if hashes:
-        reused = db.session.scalars(
-            select(Claim.code).join(Evidence, Evidence.claim_id == Claim.id)
-            .where(Evidence.sha256.in_(hashes), Claim.id != claim.id)
-            .distinct().order_by(Claim.code).limit(MAX_LISTED + 1)).all()
-        if reused:
-            flags.append(Flag("reused_photo", _("Photo used on another claim"),
-                              _("The same photo is on claim %(codes)s", codes=listed(reused))))
-    id_number = claim.claimant.id_number
-    if id_number:
-        others = db.session.scalar(
-            select(func.count(Claimant.id)).where(
-                Claimant.id_number == id_number, Claimant.id != claim.claimant_id))
-        if others:
-            flags.append(Flag("shared_id_number", _("Identity number used by another claimant"),
-                              _("%(count)d other claimant(s) have the same identity number",
-                                count=others)))
+    if viewer.role in OFFICE_ROLES:
+        flags += _fraud_flags(claim, viewer)
     if is_late_report(claim):
         flags.append(Flag("late_report", _("Reported after the deadline"),
                           _("Reported more than %(hours)d hours after the incident",
@@ -78,4 +67,58 @@ def claim_flags(claim: Claim) -> list[Flag]:
             flags.append(Flag("no_rate", _("No rate for some losses"),
                               _("No rate in the schedule for item(s) %(items)s",
                                 items=", ".join(str(i + 1) for i in missing))))
+    return flags
+
+
+def _fraud_flags(claim: Claim, viewer: User) -> list[Flag]:
+    flags = []
+    in_area = _in_area(viewer)
+    window = timedelta(days=get_setting("duplicate_window_days"))
+    similar = db.session.scalars(
+        select(Claim.code).where(
+            Claim.id != claim.id, Claim.claimant_id == claim.claimant_id,
+            Claim.species == claim.species, Claim.status != ClaimStatus.withdrawn,
+            Claim.occurred_at >= claim.occurred_at - window,
+            Claim.occurred_at <= claim.occurred_at + window, in_area,
+        ).order_by(Claim.code).limit(MAX_LISTED + 1)).all()
+    if similar:
+        flags.append(Flag("duplicate_incident", _("Possible duplicate incident"),
+                          _("Same claimant and species within %(days)d days: %(codes)s",
+                            days=window.days, codes=listed(similar))))
+    hashes = [e.sha256 for e in claim.evidence]
+    if hashes:
+        reused = (select(Claim.code).join(Evidence, Evidence.claim_id == Claim.id)
+                  .where(Evidence.sha256.in_(hashes), Claim.id != claim.id).distinct())
+        near = db.session.scalars(reused.where(in_area).order_by(Claim.code)
+                                  .limit(MAX_LISTED + 1)).all()
+        far = db.session.scalar(select(func.count()).select_from(
+            reused.where(~in_area).subquery()))
+        details = []
+        if near:
+            details.append(_("The same photo is on claim %(codes)s", codes=listed(near)))
+        if far:
+            details.append(ngettext("The same photo is on %(num)d claim outside your area.",
+                                    "The same photo is on %(num)d claims outside your area.",
+                                    far))
+        if details:
+            flags.append(Flag("reused_photo", _("Photo used on another claim"),
+                              " ".join(details)))
+    id_number = claim.claimant.id_number
+    if id_number:
+        others = select(func.count(Claimant.id.distinct())).select_from(Claimant).where(
+            Claimant.id_number == id_number, Claimant.id != claim.claimant_id)
+        area_regions = Region.subtree_ids(*viewer.scope_regions)
+        near = db.session.scalar(others.where(Claimant.village_id.in_(area_regions)))
+        far = db.session.scalar(others.where(Claimant.village_id.not_in(area_regions)))
+        details = []
+        if near:
+            details.append(_("%(count)d other claimant(s) have the same identity number",
+                             count=near))
+        if far:
+            details.append(ngettext(
+                "%(num)d claimant outside your area has the same identity number.",
+                "%(num)d claimants outside your area have the same identity number.", far))
+        if details:
+            flags.append(Flag("shared_id_number", _("Identity number used by another claimant"),
+                              " ".join(details)))
     return flags

@@ -2,6 +2,8 @@
 
 Status changes are the workflow's (``hwc.workflow.service.perform``); these functions only
 create a claim in the workflow's initial state and edit what an open claim may have edited.
+Each one takes the acting user and checks the actor's area itself: a claim outside it is
+``ClaimNotFound``, the same answer as a claim that does not exist.
 """
 
 import uuid
@@ -9,6 +11,7 @@ from decimal import Decimal
 
 from babel.numbers import get_territory_currencies
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,7 +31,9 @@ from hwc.extensions import db
 from hwc.rates.service import schedule_for
 from hwc.regions.models import Region
 from hwc.workflow.audit import changed_values, record_event
+from hwc.workflow.errors import ClaimNotFound
 from hwc.workflow.rules import EDITABLE_STATUSES, INITIAL_STATUS
+from hwc.workflow.service import check_scope
 
 
 class NotAllowed(PermissionError):
@@ -39,6 +44,11 @@ class ClaimLocked(RuntimeError):
     """The claim is in a state where it cannot be edited."""
 
 
+class IdempotencyConflict(RuntimeError):
+    """The client UUID is already used by a claim or filing of someone else. It says nothing
+    about that claim: idempotency keys are honoured only for the officer who made them."""
+
+
 def default_currency(village: Region, on) -> str:
     """The currency of the schedule in force, else of the village's country, else the setting."""
     schedule = schedule_for(village, on)
@@ -46,14 +56,21 @@ def default_currency(village: Region, on) -> str:
         return schedule.currency
     country = country_of(village)
     if country:
-        currencies = get_territory_currencies(country, date=on)
+        currencies = get_territory_currencies(country, start_date=on, end_date=on)
         if currencies:
             return currencies[0]
     return current_app.config["HWC_CURRENCY"]
 
 
-def find_or_add_claimant(data: ClaimantInput, village: Region) -> Claimant:
+def check_village(village: Region, actor: User) -> None:
+    """``ClaimNotFound`` unless ``village`` lies in ``actor``'s area."""
+    if village is None or not actor.can_see_region(village):
+        raise ClaimNotFound(_("No such claim in your area."))
+
+
+def find_or_add_claimant(data: ClaimantInput, village: Region, *, actor: User) -> Claimant:
     """The village's claimant with this name and phone, updated; or a new one."""
+    check_village(village, actor)
     claimant = db.session.scalar(select(Claimant).where(
         Claimant.village_id == village.id, Claimant.phone == data.phone,
         Claimant.name == data.name))
@@ -106,14 +123,15 @@ def create_claim(data: ClaimInput, *, actor: User) -> tuple[Claim, bool]:
     never a second claim, even when two requests race."""
     if actor.role != Role.village_officer:
         raise NotAllowed("create")
-    existing = claim_by_client_uuid(data.client_uuid)
+    check_village(data.village, actor)
+    existing = claim_by_client_uuid(data.client_uuid, actor=actor)
     if existing is not None:
         return existing, False
     try:
         with db.session.begin_nested():
             claim = _insert_claim(data, actor)
     except IntegrityError:
-        existing = claim_by_client_uuid(data.client_uuid)
+        existing = claim_by_client_uuid(data.client_uuid, actor=actor)
         if existing is None:
             raise
         return existing, False
@@ -122,15 +140,30 @@ def create_claim(data: ClaimInput, *, actor: User) -> tuple[Claim, bool]:
     return claim, True
 
 
-def claim_by_client_uuid(client_uuid: uuid.UUID) -> Claim | None:
-    return db.session.scalar(select(Claim).where(Claim.client_uuid == client_uuid))
+def claim_by_client_uuid(client_uuid: uuid.UUID, *, actor: User) -> Claim | None:
+    """The claim ``actor`` filed with this client UUID, or None when there is none.
+    Raises ``IdempotencyConflict`` when the UUID belongs to anyone else's claim or filing, or
+    to a claim now outside the actor's area."""
+    from hwc.claims.models import FilingDraft
+
+    claim = db.session.scalar(select(Claim).where(Claim.client_uuid == client_uuid))
+    if claim is not None:
+        if claim.filed_by_id != actor.id or not actor.can_see_region(claim.village):
+            raise IdempotencyConflict(client_uuid)
+        return claim
+    foreign_filing = db.session.scalar(select(FilingDraft.id).where(
+        FilingDraft.client_uuid == client_uuid, FilingDraft.officer_id != actor.id))
+    if foreign_filing is not None:
+        raise IdempotencyConflict(client_uuid)
+    return None
 
 
 def _insert_claim(data: ClaimInput, actor: User) -> Claim:
     incident = data.incident
     claim = Claim(
         code=_new_code(), client_uuid=data.client_uuid,
-        claimant=find_or_add_claimant(data.claimant, data.village), village=data.village,
+        claimant=find_or_add_claimant(data.claimant, data.village, actor=actor),
+        village=data.village,
         occurred_at=incident.occurred_at, reported_at=utcnow(), lat=incident.lat,
         lon=incident.lon, gps_accuracy_m=incident.accuracy, species=incident.species,
         narrative=incident.narrative, status=INITIAL_STATUS, filed_by=actor,
@@ -146,6 +179,7 @@ def _insert_claim(data: ClaimInput, actor: User) -> Claim:
 def update_claim(claim: Claim, data: ClaimInput, *, actor: User) -> Claim:
     """Replace an open claim's content (draft or returned) with ``data``; the village and
     client UUID never change. Records the changed values in the audit trail."""
+    check_scope(claim, actor)
     if actor.role != Role.village_officer:
         raise NotAllowed("update")
     if claim.status not in EDITABLE_STATUSES:
@@ -153,7 +187,7 @@ def update_claim(claim: Claim, data: ClaimInput, *, actor: User) -> Claim:
     before = snapshot(claim)
     incident = data.incident
     if data.claimant is not None:
-        claim.claimant = find_or_add_claimant(data.claimant, claim.village)
+        claim.claimant = find_or_add_claimant(data.claimant, claim.village, actor=actor)
     if incident is not None:
         claim.occurred_at, claim.species = incident.occurred_at, incident.species
         claim.lat, claim.lon, claim.gps_accuracy_m = incident.lat, incident.lon, incident.accuracy

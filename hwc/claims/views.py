@@ -135,7 +135,8 @@ def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
                                 .order_by(WorkflowEvent.seq)).all()
     return render_template(
         "claims/claim.html", claim=claim, actions=actions, forms=forms, events=events,
-        flags=claim_flags(claim), deadlines=deadlines(claim), overdue=is_overdue(claim),
+        flags=claim_flags(claim, viewer=current_user), deadlines=deadlines(claim),
+        overdue=is_overdue(claim),
         late_report=is_late_report(claim), schedule=claim_schedule(claim), item_rate=item_rate,
         reasons=reason_titles()), status
 
@@ -197,5 +198,5 @@ def evidence_file(code, evidence_id):
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None or evidence.claim_id != claim.id:
         abort(404)
-    data = evidence_bytes(evidence, thumb=bool(request.args.get("thumb")))
+    data = evidence_bytes(evidence, viewer=current_user, thumb=bool(request.args.get("thumb")))
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})

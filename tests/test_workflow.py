@@ -11,6 +11,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from hwc.accounts.models import Role, User
+from hwc.accounts.operations import create_user
 from hwc.claims.deadlines import is_overdue
 from hwc.claims.evidence import (
     EvidenceNotAllowed,
@@ -59,7 +60,8 @@ ACTOR_AND_DATA = {
     "withdraw": ("officer", {"comment": "the claimant asked to withdraw"}),
 }
 # Who acts where the table needs someone else than the default above.
-ACTOR_IN_STATUS = {("approve", S.awaiting_second_approval): "senior"}
+ACTOR_IN_STATUS = {(action, S.awaiting_second_approval): "senior"
+                   for action in ("approve", "reject", "send_back")}
 # The default claim (13575.00 CNY) lies above the default second-approval threshold.
 TARGET_IN_STATUS = {("approve", S.verified): S.awaiting_second_approval}
 USER_OF_ROLE = {Role.village_officer: "officer", Role.verifier: "verifier",
@@ -252,6 +254,44 @@ def test_verifier_cannot_approve_a_claim_they_verified(world):
     with pytest.raises(DutiesNotSeparated):
         perform(claim, "approve", actor=verifier)
     assert claim.status == S.verified
+
+
+def test_verifier_of_an_earlier_round_cannot_approve_after_a_send_back(world):
+    claim = claim_in(S.verified)
+    first_verifier = claim.verified_by
+    act(claim, "send_back", comment="count the maize again")
+    other = create_user("verifier2", "a-long-password", Role.verifier, first_verifier.region)
+    act(claim, "verify", "verifier2")
+    assert claim.verified_by_id == other.id
+    first_verifier.role = Role.approver
+    db.session.flush()
+    with pytest.raises(DutiesNotSeparated):
+        perform(claim, "approve", actor=first_verifier)
+    assert claim.status == S.verified
+
+
+def test_approver_of_an_earlier_round_cannot_verify_the_claim(world):
+    claim = claim_in(S.verified)
+    act(claim, "send_back", comment="count the maize again")
+    approver = user("approver")
+    approver.role = Role.verifier
+    db.session.flush()
+    with pytest.raises(DutiesNotSeparated):
+        perform(claim, "verify", actor=approver)
+
+
+@pytest.mark.parametrize(("action", "data"), [
+    ("reject", {"reason": "duplicate", "comment": "same as last week"}),
+    ("send_back", {"comment": "count again"}),
+])
+def test_only_a_senior_approver_rejects_or_sends_back_at_the_second_level(world, action, data):
+    claim = claim_in(S.awaiting_second_approval)
+    other = create_user("approver2", "a-long-password", Role.approver, user("approver").region)
+    with pytest.raises(RoleNotAllowed):
+        perform(claim, action, actor=other, **data)
+    assert claim.status == S.awaiting_second_approval
+    assert action not in allowed_actions(claim, other)
+    perform(claim, action, actor=user("senior"), **data)
 
 
 def test_verifier_cannot_reject_a_claim_they_verified(world):
@@ -565,7 +605,7 @@ def test_decided_claim_waits_on_nothing(world):
     (S.under_verification, "verifier", {"return", "verify", "propose_rejection"}),
     (S.verified, "verifier", set()),
     (S.verified, "approver", {"approve", "reject", "send_back"}),
-    (S.awaiting_second_approval, "approver", {"reject", "send_back"}),
+    (S.awaiting_second_approval, "approver", set()),
     (S.awaiting_second_approval, "senior", {"approve", "reject", "send_back"}),
     (S.rejected, "officer", {"appeal"}),
     (S.approved, "officer", set()),

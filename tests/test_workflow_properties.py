@@ -237,6 +237,16 @@ class WorkflowMachine(RuleBasedStateMachine):
                 assert claim.approved_by_id != claim.second_approved_by_id
 
     @invariant()
+    def nobody_does_two_duties_on_one_claim_in_any_round(self):
+        duties: dict[tuple[int, int], set[str]] = {}
+        for claim_id, actor_id, action in db.session.execute(select(
+                WorkflowEvent.claim_id, WorkflowEvent.actor_id, WorkflowEvent.action).where(
+                WorkflowEvent.claim_id.is_not(None), WorkflowEvent.actor_id.is_not(None))):
+            if action in rules.DUTY_OF_EVENT:
+                duties.setdefault((claim_id, actor_id), set()).add(rules.DUTY_OF_EVENT[action])
+        assert all(len(done) == 1 for done in duties.values()), duties
+
+    @invariant()
     def every_actor_acted_in_their_area(self):
         events = db.session.scalars(select(WorkflowEvent).where(
             WorkflowEvent.claim_id.is_not(None), WorkflowEvent.actor_id.is_not(None)))

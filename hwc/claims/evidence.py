@@ -52,7 +52,11 @@ def may_add_evidence(claim: Claim, actor: User) -> bool:
     if actor.role == Role.village_officer:
         return claim.status in EDITABLE_STATUSES
     if actor.role == Role.verifier:
-        return claim.status == ClaimStatus.under_verification and claim.filed_by_id != actor.id
+        from hwc.workflow.guards import duties_of
+        from hwc.workflow.rules import VERIFY
+
+        return claim.status == ClaimStatus.under_verification and \
+            not duties_of(claim, actor) - {VERIFY}
     return False
 
 

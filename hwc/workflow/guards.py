@@ -1,47 +1,72 @@
-"""Guards: conditions a transition checks before it runs. Each raises a ``WorkflowError``."""
+"""Guards: conditions a transition checks before it runs. Each takes the claim, the actor and
+the transition, and raises a ``WorkflowError``."""
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from hwc.claims.models import Claim, LossKind
+from hwc.extensions import db
 from hwc.workflow.errors import DutiesNotSeparated, RoleNotAllowed, TransitionRefused
+from hwc.workflow.rules import APPROVE, DUTY_OF_EVENT, FILE, VERIFY
 
 
-def not_filer(claim: Claim, actor) -> None:
-    if claim.filed_by_id == actor.id:
+def duties_of(claim: Claim, actor) -> set[str]:
+    """The duties (file, verify, approve) ``actor`` has done on ``claim`` in any round, read
+    from the audit trail rather than from the claim's latest columns."""
+    from hwc.workflow.models import WorkflowEvent
+
+    actions = db.session.scalars(select(WorkflowEvent.action).where(
+        WorkflowEvent.claim_id == claim.id, WorkflowEvent.actor_id == actor.id).distinct())
+    return {DUTY_OF_EVENT[action] for action in actions if action in DUTY_OF_EVENT}
+
+
+def separate_duties(claim: Claim, actor, transition) -> None:
+    """Whoever filed, verified or approved the claim in any round does no other of these."""
+    earlier = duties_of(claim, actor) - {transition.duty}
+    if FILE in earlier:
         raise DutiesNotSeparated(_("You filed this claim, so someone else must check it."))
-
-
-def not_verifier(claim: Claim, actor) -> None:
-    if claim.verified_by_id == actor.id:
+    if VERIFY in earlier:
         raise DutiesNotSeparated(_("You verified this claim, so someone else must decide it."))
+    if APPROVE in earlier:
+        raise DutiesNotSeparated(
+            _("You took part in deciding this claim, so someone else must do this step."))
 
 
-def not_first_approver(claim: Claim, actor) -> None:
-    if claim.approved_by_id == actor.id:
+def not_first_approver(claim: Claim, actor, transition) -> None:
+    """The second approval comes from someone who did not approve since the last verification
+    (the first approval of this round)."""
+    from hwc.workflow.models import WorkflowEvent
+
+    events = db.session.execute(select(WorkflowEvent.action, WorkflowEvent.actor_id).where(
+        WorkflowEvent.claim_id == claim.id, WorkflowEvent.action.in_(("verify", "approve")))
+        .order_by(WorkflowEvent.seq)).all()
+    approvers: set[int] = set()
+    for action, actor_id in events:
+        approvers = set() if action == "verify" else approvers | {actor_id}
+    if actor.id in approvers:
         raise DutiesNotSeparated(
             _("You gave the first approval; the second must come from another senior official."))
 
 
-def senior(claim: Claim, actor) -> None:
+def senior(claim: Claim, actor, transition) -> None:
     if not actor.senior:
         raise RoleNotAllowed(_("Only a senior approver may give the second approval."))
 
 
-def has_losses(claim: Claim, actor) -> None:
+def has_losses(claim: Claim, actor, transition) -> None:
     if not claim.items:
         raise TransitionRefused(_("Add at least one loss."),
                                 {"losses": [_("Add at least one loss.")]})
 
 
-def photo_for_livestock(claim: Claim, actor) -> None:
+def photo_for_livestock(claim: Claim, actor, transition) -> None:
     if any(item.kind == LossKind.livestock for item in claim.items) and not claim.photos:
         message = _("Livestock losses need at least one photo before the claim is submitted.")
         raise TransitionRefused(message, {"evidence": [message]})
 
 
 GUARDS = {
-    "not_filer": not_filer,
-    "not_verifier": not_verifier,
+    "separate_duties": separate_duties,
     "not_first_approver": not_first_approver,
     "senior": senior,
     "has_losses": has_losses,

@@ -19,12 +19,19 @@ REJECTION_REASONS = ("not_wildlife", "outside_area", "insufficient_evidence", "d
                      "late_report", "not_eligible", "fraud_suspected", "other")
 
 
+# Segregation of duties: one person never does two of these on the same claim, in any round.
+FILE, VERIFY, APPROVE = "file", "verify", "approve"
+# Audit events that are not transitions but still count as doing a duty.
+DUTY_OF_EVENT = {"create": FILE, "update": FILE}
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
     sources: frozenset
     target: S
     roles: frozenset
+    duty: str
     # Names of guard functions in hwc.workflow.guards, checked in order.
     guards: tuple[str, ...] = ()
     # Name of the effect in hwc.workflow.effects that applies the action's data.
@@ -34,41 +41,55 @@ class Transition:
     other_targets: frozenset = field(default=frozenset())
 
 
+SENIOR_LEVEL = frozenset({S.awaiting_second_approval})
+# Every step after filing checks that its actor did no other duty on the claim before.
+SEPARATE = ("separate_duties",)
+
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("submit", frozenset({S.draft}), S.submitted, frozenset({Role.village_officer}),
-               guards=("has_losses", "photo_for_livestock"), effect="submitted"),
+               FILE, guards=("separate_duties", "has_losses", "photo_for_livestock"),
+               effect="submitted"),
     Transition("start_verification", frozenset({S.submitted}), S.under_verification,
-               frozenset({Role.verifier}), guards=("not_filer",)),
+               frozenset({Role.verifier}), VERIFY, guards=SEPARATE),
     Transition("return", frozenset({S.under_verification}), S.returned,
-               frozenset({Role.verifier}), guards=("not_filer",), comment_required=True),
+               frozenset({Role.verifier}), VERIFY, guards=SEPARATE, comment_required=True),
     Transition("resubmit", frozenset({S.returned}), S.submitted,
-               frozenset({Role.village_officer}),
-               guards=("has_losses", "photo_for_livestock"), effect="resubmitted"),
+               frozenset({Role.village_officer}), FILE,
+               guards=("separate_duties", "has_losses", "photo_for_livestock"),
+               effect="resubmitted"),
     Transition("verify", frozenset({S.under_verification}), S.verified,
-               frozenset({Role.verifier}), guards=("not_filer",), effect="verified"),
+               frozenset({Role.verifier}), VERIFY, guards=SEPARATE, effect="verified"),
     Transition("propose_rejection", frozenset({S.under_verification}), S.rejected,
-               frozenset({Role.verifier}), guards=("not_filer",), effect="rejected",
+               frozenset({Role.verifier}), VERIFY, guards=SEPARATE, effect="rejected",
                comment_required=True),
     Transition("approve", frozenset({S.verified}), S.approved, frozenset({Role.approver}),
-               guards=("not_filer", "not_verifier"), effect="approved",
+               APPROVE, guards=SEPARATE, effect="approved",
                other_targets=frozenset({S.awaiting_second_approval})),
-    Transition("approve", frozenset({S.awaiting_second_approval}), S.approved,
-               frozenset({Role.approver}),
-               guards=("senior", "not_filer", "not_verifier", "not_first_approver"),
+    Transition("approve", SENIOR_LEVEL, S.approved, frozenset({Role.approver}), APPROVE,
+               guards=("senior", "separate_duties", "not_first_approver"),
                effect="second_approved"),
-    Transition("reject", frozenset({S.verified, S.awaiting_second_approval}), S.rejected,
-               frozenset({Role.approver}), guards=("not_filer", "not_verifier"),
-               effect="rejected", comment_required=True),
-    Transition("send_back", frozenset({S.verified, S.awaiting_second_approval}),
-               S.under_verification, frozenset({Role.approver}),
-               guards=("not_filer", "not_verifier"), effect="sent_back", comment_required=True),
+    Transition("reject", frozenset({S.verified}), S.rejected, frozenset({Role.approver}),
+               APPROVE, guards=SEPARATE, effect="rejected", comment_required=True),
+    Transition("reject", SENIOR_LEVEL, S.rejected, frozenset({Role.approver}), APPROVE,
+               guards=("senior", "separate_duties"), effect="rejected",
+               comment_required=True),
+    Transition("send_back", frozenset({S.verified}), S.under_verification,
+               frozenset({Role.approver}), APPROVE, guards=SEPARATE, effect="sent_back",
+               comment_required=True),
+    Transition("send_back", SENIOR_LEVEL, S.under_verification, frozenset({Role.approver}),
+               APPROVE, guards=("senior", "separate_duties"), effect="sent_back",
+               comment_required=True),
     Transition("appeal", frozenset({S.rejected}), S.under_verification,
-               frozenset({Role.village_officer}), effect="appealed", comment_required=True),
+               frozenset({Role.village_officer}), FILE, guards=SEPARATE, effect="appealed",
+               comment_required=True),
     Transition("withdraw", BEFORE_APPROVAL, S.withdrawn, frozenset({Role.village_officer}),
-               effect="decided", comment_required=True),
+               FILE, guards=SEPARATE, effect="decided", comment_required=True),
 )
 
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+
+
+DUTY_OF_EVENT.update({t.action: t.duty for t in TRANSITIONS})
 
 
 def transitions_for(action: str) -> list[Transition]:

@@ -60,7 +60,7 @@ def check_transition(claim: Claim, action: str, actor: User) -> Transition:
     if actor.role not in transition.roles:
         raise RoleNotAllowed(_("Your role may not do this."))
     for name in transition.guards:
-        GUARDS[name](claim, actor)
+        GUARDS[name](claim, actor, transition)
     return transition
 
 

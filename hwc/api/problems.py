@@ -51,6 +51,10 @@ def problem_response(status: int, detail: str = "", *, kind: str | None = None,
 
 
 def init_blueprint(bp) -> None:
+    from hwc.core.errors import register_conflict_handlers
+
+    register_conflict_handlers(bp)
+
     @bp.errorhandler(ApiProblem)
     def handle_problem(error: ApiProblem):
         return problem_response(error.status, error.detail, kind=error.kind,

@@ -1,9 +1,14 @@
 """Column types and time helpers shared by every feature's models."""
 
+import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
+
+# How long a SQLite writer waits for another one before the request answers "busy".
+SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def utcnow() -> datetime:
@@ -44,3 +49,35 @@ def local_date(moment: datetime):
     from flask import current_app
 
     return moment.astimezone(ZoneInfo(current_app.config["HWC_TIMEZONE"])).date()
+
+
+def _sqlite_connect(dbapi_connection, connection_record) -> None:
+    """WAL (readers never wait for the writer), a busy timeout, and transactions begun by
+    SQLAlchemy rather than by the sqlite3 module (see ``_sqlite_begin``)."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    """A request that may write takes SQLite's write lock when its transaction begins, so two
+    writers queue (up to the busy timeout) instead of failing at once with "database is
+    locked" when both try to upgrade a read lock. Page views (GET, HEAD) begin a plain read
+    transaction and never wait for a writer."""
+    if connection.dialect.name != "sqlite":
+        return
+    from flask import has_request_context, request
+
+    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def init_sqlite() -> None:
+    """Install the SQLite connection settings once per process (every engine)."""
+    if not event.contains(Engine, "connect", _sqlite_connect):
+        event.listen(Engine, "connect", _sqlite_connect)
+        event.listen(Engine, "begin", _sqlite_begin)

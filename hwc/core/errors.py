@@ -2,6 +2,8 @@
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from hwc.extensions import db
@@ -13,6 +15,7 @@ MESSAGES = {
     404: _l("This page does not exist, or it is not in your area."),
     405: _l("This action is not available here."),
     409: _l("Someone else changed this in the meantime. Reload and try again."),
+    503: _l("The system is busy. Please try again in a moment."),
     413: _l("The upload is too large."),
     429: _l("Too many requests. Please wait a moment and try again."),
     500: _l("Something went wrong on our side. Nothing was saved; please try again."),
@@ -29,6 +32,40 @@ def render_error(error: HTTPException):
     return render_template("errors/error.html", code=code, message=message), code
 
 
+STALE = _l("Someone else changed this claim in the meantime. Reload it.")
+BUSY = _l("The system is busy. Please try again in a moment.")
+
+
+def _answer(code: int, message, headers: dict | None = None):
+    if request.path.startswith("/api/"):
+        from hwc.api.problems import problem_response
+
+        kind = {409: "StaleClaim", 503: "busy"}.get(code)
+        return problem_response(code, str(message), kind=kind, headers=headers)
+    return render_template("errors/error.html", code=code, message=message), code, headers or {}
+
+
+def handle_stale(error: StaleDataError):
+    """Two writers changed the same row at once: the later one is told to reload (409)."""
+    db.session.rollback()
+    return _answer(409, STALE)
+
+
+def handle_operational(error: OperationalError):
+    """A database that stays locked past the busy timeout (SQLite) is "busy", not a crash."""
+    db.session.rollback()
+    if "database is locked" not in str(error.orig):
+        raise error
+    return _answer(503, BUSY, {"Retry-After": "2"})
+
+
+def register_conflict_handlers(target) -> None:
+    """Races answer 409 (or 503 for a locked database) on ``target``: the app, and every
+    blueprint that has its own catch-all handler (which would otherwise win)."""
+    target.register_error_handler(StaleDataError, handle_stale)
+    target.register_error_handler(OperationalError, handle_operational)
+
+
 def handle_unexpected(error: Exception):
     db.session.rollback()
     from flask import current_app
@@ -39,5 +76,6 @@ def handle_unexpected(error: Exception):
 
 def init_app(app) -> None:
     app.register_error_handler(HTTPException, render_error)
+    register_conflict_handlers(app)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

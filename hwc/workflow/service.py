@@ -45,14 +45,17 @@ def check_scope(claim: Claim, user: User) -> None:
         raise ClaimNotFound(_("No such claim in your area."))
 
 
-def check_transition(claim: Claim, action: str, actor: User) -> Transition:
-    """The transition ``actor`` would take, or the first reason why not (scope, role, state,
-    segregation of duties) — in the order the API reports them."""
+def check_transition(claim: Claim, action: str, actor: User,
+                     version: int | None = None) -> Transition:
+    """The transition ``actor`` would take, or the first reason why not (scope, role, a stale
+    ``version``, state, segregation of duties) — in the order the API reports them."""
     check_scope(claim, actor)
     if action not in ACTIONS:
         raise UnknownAction(_("Unknown action."), {"action": [_("Unknown action.")]})
     if not any(actor.role in t.roles for t in transitions_for(action)):
         raise RoleNotAllowed(_("Your role may not do this."))
+    if version is not None and version != claim.version:
+        raise StaleClaim(_("Someone else changed this claim in the meantime. Reload it."))
     transition = find_transition(action, claim.status)
     if transition is None:
         raise InvalidTransition(_("This cannot be done while the claim is “%(status)s”.",
@@ -84,9 +87,7 @@ def perform(claim: Claim, action: str, *, actor: User, version: int | None = Non
     """Take ``action`` on ``claim`` as ``actor``: check the table's roles and guards, apply the
     effect, write the status, recompute the deadlines, append the audit event and send the
     notification signal — all in the caller's transaction. Raises a ``WorkflowError``."""
-    transition = check_transition(claim, action, actor)
-    if version is not None and version != claim.version:
-        raise StaleClaim(_("Someone else changed this claim in the meantime. Reload it."))
+    transition = check_transition(claim, action, actor, version)
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise TransitionRefused(_("The comment is too long."),

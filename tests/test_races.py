@@ -1,0 +1,78 @@
+"""Races are 409s: many requests on one claim at once give exactly one success, the rest a
+clear conflict, never a 500 or a duplicate (issue 8, finding 11). Runs on both databases."""
+
+import threading
+from collections import Counter
+
+import pytest
+
+from hwc.claims.models import Claim
+from hwc.extensions import db
+from hwc.workflow.models import WorkflowEvent
+from tests.factories import claim_body, import_rates, make_claim
+
+THREADS = 8
+
+
+def race(calls) -> Counter:
+    """Run every call at once (a barrier releases them together); count the status codes,
+    with any exception counted as a 500."""
+    barrier = threading.Barrier(len(calls))
+    statuses: list[int] = []
+    errors: list[str] = []
+
+    def run(call):
+        barrier.wait()
+        try:
+            statuses.append(call().status_code)
+        except Exception as error:  # an unhandled error is what is measured
+            errors.append(repr(error)[:300])
+            statuses.append(500)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors[:3]
+    return Counter(statuses)
+
+
+@pytest.fixture
+def verified_code(app, demo):
+    with app.app_context():
+        import_rates()
+        code = make_claim("verified").code
+        db.session.commit()
+    return code
+
+
+def test_many_approvers_at_once_approve_a_claim_exactly_once(api, app, verified_code):
+    approvers = [api("approver") for _ in range(THREADS)]
+    version = approvers[0].get(f"/api/v1/claims/{verified_code}").get_json()["version"]
+    counts = race([lambda a=a: a.act(verified_code, "approve", version=version)
+                   for a in approvers])
+    assert counts == Counter({200: 1, 409: THREADS - 1}), counts
+    with app.app_context():
+        claim = Claim.by_code(verified_code)
+        assert db.session.query(WorkflowEvent).filter_by(
+            claim_id=claim.id, action="approve").count() == 1
+
+
+def test_many_creates_with_one_client_uuid_file_one_claim(api, app):
+    body = claim_body()
+    officers = [api("officer") for _ in range(THREADS)]
+    counts = race([lambda o=o: o.post("/api/v1/claims", json=body) for o in officers])
+    assert counts[500] == 0 and counts[201] == 1 and counts[200] == THREADS - 1, counts
+    with app.app_context():
+        assert db.session.query(Claim).count() == 1
+
+
+def test_many_resubmits_at_once_resubmit_once(api, app, demo):
+    with app.app_context():
+        import_rates()
+        code = make_claim("returned").code
+        db.session.commit()
+    officers = [api("officer") for _ in range(THREADS)]
+    counts = race([lambda o=o: o.act(code, "resubmit") for o in officers])
+    assert counts == Counter({200: 1, 409: THREADS - 1}), counts

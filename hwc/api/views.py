@@ -16,6 +16,7 @@ from hwc.claims.evidence import (
     EvidenceRejected,
     add_evidence,
     evidence_bytes,
+    may_add_evidence,
 )
 from hwc.claims.models import Claim, ClaimStatus, Evidence
 from hwc.claims.operations import (
@@ -177,6 +178,9 @@ def claims():
 @bp.post("/claims/<code>/evidence")
 def upload_evidence(code):
     claim = scoped_claim(code)
+    if not may_add_evidence(claim, g.api_user):
+        raise ApiProblem(403, _("You may not add evidence to this claim now."),
+                         kind="forbidden")
     upload = request.files.get("file")
     if upload is None:
         raise ApiProblem(422, _("Some fields need correcting."), kind="validation",

@@ -171,3 +171,25 @@ def test_claim_for_an_incident_before_any_rate_schedule_is_filed(api):
     response = api("officer").post("/api/v1/claims", json=body)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["currency"] == "CNY"
+
+
+# --- escaping: what residents and officers type is shown as text, never run ----------------
+
+XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+
+def test_typed_text_is_escaped_on_every_page_that_shows_it(api, login_as):
+    body = claim_body()
+    body["claimant"]["name"] = "张" + XSS[:100]
+    body["incident"]["narrative"] = XSS
+    code = file_claim(api("officer"), body).replace("-", "")
+    api("officer").act(code, "submit")
+    claim_pages = [login_as("verifier").get(f"/claims/{code}"),
+                   login_as("officer").get(f"/claims/{code}")]
+    lists = [login_as("verifier").get("/queue"), login_as("officer").get("/mine")]
+    for page in claim_pages + lists:
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+    for page in claim_pages:
+        assert "&lt;script&gt;alert(1)" in page.get_data(as_text=True)

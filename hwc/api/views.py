@@ -19,6 +19,7 @@ from hwc.claims.evidence import (
 )
 from hwc.claims.models import Claim, ClaimStatus, Evidence
 from hwc.claims.operations import ClaimLocked, NotAllowed, create_claim, update_claim
+from hwc.claims.photos import PhotosBusy
 from hwc.claims.validation import ClaimValidationError, parse_claim_changes, parse_claim_input
 from hwc.extensions import csrf, db, limiter
 from hwc.regions.models import Region
@@ -177,6 +178,9 @@ def upload_evidence(code):
     except EvidenceNotAllowed:
         raise ApiProblem(403, _("You may not add evidence to this claim now."),
                          kind="forbidden") from None
+    except PhotosBusy as error:
+        raise ApiProblem(503, error.message, kind="busy",
+                         headers={"Retry-After": "5"}) from None
     except EvidenceRejected as error:
         raise ApiProblem(422, error.message, kind="validation",
                          errors={"file": [error.message]}) from None

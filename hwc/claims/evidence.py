@@ -11,7 +11,7 @@ from PIL import Image
 
 from hwc.accounts.models import User
 from hwc.claims.models import Claim, Evidence
-from hwc.claims.photos import EvidenceRejected, clean_photo
+from hwc.claims.photos import EvidenceRejected, bare_jpeg, clean_photo
 from hwc.core.settings import get_setting
 from hwc.extensions import db
 from hwc.workflow.audit import record_event
@@ -50,7 +50,8 @@ def add_evidence(claim: Claim, data: bytes, *, actor: User, original_name: str =
 
     Raises ``EvidenceNotAllowed`` when the actor may not add evidence now, and
     ``EvidenceRejected`` (with a translated message) for anything that is not an acceptable
-    photo; nothing is stored then.
+    photo, or ``PhotosBusy`` (one of them) when the worker is busy decoding other photos;
+    nothing is stored then.
     """
     if not may_add_evidence(claim, actor):
         raise EvidenceNotAllowed(claim.status)
@@ -60,21 +61,20 @@ def add_evidence(claim: Claim, data: bytes, *, actor: User, original_name: str =
     if not data:
         raise EvidenceRejected(_("The file is empty."))
     photo = clean_photo(data)
-    captured_at, lat, lon = photo.captured_at, photo.lat, photo.lon
-    stored_name = f"{uuid.uuid4().hex}.jpg"
     evidence = Evidence(
-        claim=claim, stored_name=stored_name, original_name=(original_name or "")[:255],
-        content_type="image/jpeg", size=len(photo.jpeg), width=photo.width,
-        height=photo.height, sha256=hashlib.sha256(data).hexdigest(), captured_at=captured_at,
-        lat=lat, lon=lon, caption=(caption or "")[:255], uploaded_by=actor)
-    path = upload_dir() / stored_name
-    path.write_bytes(photo.jpeg)
+        claim=claim, stored_name=f"{uuid.uuid4().hex}.jpg",
+        original_name=(original_name or "")[:255], content_type="image/jpeg",
+        size=len(photo.jpeg), width=photo.width, height=photo.height,
+        sha256=hashlib.sha256(data).hexdigest(), captured_at=photo.captured_at, lat=photo.lat,
+        lon=photo.lon, caption=(caption or "")[:255], uploaded_by=actor)
     db.session.add(evidence)
     db.session.flush()
     record_event("add_evidence", actor=actor, claim=claim, from_status=claim.status,
                  to_status=claim.status, changes={
                      "evidence_id": evidence.id, "sha256": evidence.sha256,
-                     "captured_at": captured_at, "lat": lat, "lon": lon, "caption": caption})
+                     "captured_at": photo.captured_at, "lat": photo.lat, "lon": photo.lon,
+                     "caption": caption})
+    evidence_path(evidence).write_bytes(photo.jpeg)  # last: a failed insert leaves no file
     return evidence
 
 
@@ -87,8 +87,8 @@ def evidence_bytes(evidence: Evidence, *, thumb: bool = False) -> bytes:
     if thumb:
         small = path.with_name(path.stem + ".thumb.jpg")
         if not small.exists():
-            with Image.open(path) as image:
+            with Image.open(path, formats=("JPEG",)) as image:
                 image.thumbnail((THUMB_SIDE, THUMB_SIDE))
-                image.save(small, format="JPEG", quality=80)
+                small.write_bytes(bare_jpeg(image, quality=80))
         path = small
     return path.read_bytes()

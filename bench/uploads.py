@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageOps
 
-from tests.test_evidence import grey_jpeg, one_colour_png
+from tests.factories import grey_jpeg, one_colour_png
 
 
 def reset_peak() -> float:

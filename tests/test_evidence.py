@@ -3,7 +3,6 @@ decoded at reduced size, one heavy decode per worker process, every metadata blo
 anything else refused with a clear message and nothing stored (issue 8, finding 9)."""
 
 import io
-import math
 import struct
 import threading
 import time
@@ -24,7 +23,7 @@ from hwc.claims.models import Evidence
 from hwc.claims.photos import EvidenceRejected
 from hwc.extensions import db
 from hwc.workflow.models import WorkflowEvent
-from tests.factories import claim_body, jpeg_bytes, make_claim
+from tests.factories import claim_body, grey_jpeg, jpeg_bytes, make_claim, one_colour_png
 from tests.test_filing_pages import errors, through_losses
 
 SCRIPT = b"<script>alert(1)</script>"
@@ -37,44 +36,6 @@ RED, BLUE = (220, 20, 20), (20, 20, 220)
 
 
 # --- building photos, honest and hostile -----------------------------------------------------
-
-def one_colour_png(width: int, height: int, *, rows: int | None = None) -> bytes:
-    """A black 1-bit PNG of any size, written row by row: 50 megapixels take a few KB. With
-    ``rows`` only that many rows of pixel data follow the header (a header that lies)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body)))
-
-    packer = zlib.compressobj(9)
-    row = b"\x00" * (1 + (width + 7) // 8 if rows is None else 2)
-    data = b"".join(packer.compress(row) for _ in range(height if rows is None else rows))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", data + packer.flush()) + chunk(b"IEND", b""))
-
-
-def grey_jpeg(width: int, height: int, *, interleaved: bool) -> bytes:
-    """A mid-grey 4:4:4 JPEG written by hand, its three components in one scan or in three
-    (sequential, not progressive). Tables with a single one-bit code make every block two zero
-    bits, so 25 megapixels take a few hundred KB."""
-
-    def segment(marker: int, body: bytes) -> bytes:
-        return b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body
-
-    one_code = bytes([1] + [0] * 15) + b"\x00"
-    parts = [b"\xff\xd8", segment(0xDB, b"\x00" + bytes([1] * 64)),
-             segment(0xC0, struct.pack(">BHHB", 8, height, width, 3)
-                     + b"".join(bytes([c, 0x11, 0]) for c in (1, 2, 3))),
-             segment(0xC4, b"\x00" + one_code), segment(0xC4, b"\x10" + one_code)]
-    blocks = math.ceil(width / 8) * math.ceil(height / 8)
-    for scan in [(1, 2, 3)] if interleaved else [(1,), (2,), (3,)]:
-        bits = 2 * blocks * len(scan)
-        padding = bytes([(1 << (8 - bits % 8)) - 1]) if bits % 8 else b""
-        parts.append(segment(0xDA, bytes([len(scan)]) + b"".join(bytes([c, 0]) for c in scan)
-                             + b"\x00\x3f\x00") + bytes(bits // 8) + padding)
-    return b"".join(parts) + b"\xff\xd9"
-
 
 def with_jpeg_size(jpeg: bytes, width: int, height: int) -> bytes:
     """The same JPEG with its frame header (SOF) claiming another size."""

@@ -61,6 +61,9 @@ DEFAULTS = {
     "LOGIN_BASE_DELAY_SECONDS": 30,
     "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
     "LOGIN_RATE_LIMIT": "30 per minute",
+    # A worker decodes one photo at a time; an upload waits this long for its turn, then is
+    # refused with "try again in a moment" (503 in the API).
+    "HWC_PHOTO_WAIT_SECONDS": 10,
 }
 
 

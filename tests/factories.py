@@ -1,7 +1,10 @@
 """Fixture factories for claims: request bodies, photos, rate schedules and claims in any status."""
 
 import io
+import math
+import struct
 import uuid
+import zlib
 from datetime import date, timedelta
 
 from PIL import Image
@@ -37,6 +40,44 @@ def jpeg_bytes(color=(120, 90, 40), size=(64, 48), exif=None) -> bytes:
     else:
         image.save(out, format="JPEG")
     return out.getvalue()
+
+
+def one_colour_png(width: int, height: int, *, rows: int | None = None) -> bytes:
+    """A black 1-bit PNG of any size, written row by row: 50 megapixels take a few KB. With
+    ``rows`` only that many rows of pixel data follow the header (a header that lies)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (1 + (width + 7) // 8 if rows is None else 2)
+    data = b"".join(packer.compress(row) for _ in range(height if rows is None else rows))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", data + packer.flush()) + chunk(b"IEND", b""))
+
+
+def grey_jpeg(width: int, height: int, *, interleaved: bool) -> bytes:
+    """A mid-grey 4:4:4 JPEG written by hand, its three components in one scan or in three
+    (sequential, not progressive). Tables with a single one-bit code make every block two zero
+    bits, so 25 megapixels take a few hundred KB."""
+
+    def segment(marker: int, body: bytes) -> bytes:
+        return b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body
+
+    one_code = bytes([1] + [0] * 15) + b"\x00"
+    parts = [b"\xff\xd8", segment(0xDB, b"\x00" + bytes([1] * 64)),
+             segment(0xC0, struct.pack(">BHHB", 8, height, width, 3)
+                     + b"".join(bytes([c, 0x11, 0]) for c in (1, 2, 3))),
+             segment(0xC4, b"\x00" + one_code), segment(0xC4, b"\x10" + one_code)]
+    blocks = math.ceil(width / 8) * math.ceil(height / 8)
+    for scan in [(1, 2, 3)] if interleaved else [(1,), (2,), (3,)]:
+        bits = 2 * blocks * len(scan)
+        padding = bytes([(1 << (8 - bits % 8)) - 1]) if bits % 8 else b""
+        parts.append(segment(0xDA, bytes([len(scan)]) + b"".join(bytes([c, 0]) for c in scan)
+                             + b"\x00\x3f\x00") + bytes(bits // 8) + padding)
+    return b"".join(parts) + b"\xff\xd9"
 
 
 def claim_body(village="CN-JL-HC-CH-CM", **overrides) -> dict:

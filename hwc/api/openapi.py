@@ -148,7 +148,7 @@ PATHS = {
             "properties": {"file": {"type": "string", "format": "binary"},
                            "caption": {"type": "string"}}}}}},
         "responses": {"201": _json(_ref("Evidence"), "Stored"),
-                      **_errors(401, 403, 404, 413, 422)}}},
+                      **_errors(401, 403, 404, 413, 422, 503)}}},
     "/api/v1/claims/{code}/evidence/{evidence_id}": {"get": {
         "summary": "An evidence photo (re-encoded JPEG)",
         "parameters": [CODE_PARAM, {"name": "evidence_id", "in": "path", "required": True,

@@ -19,6 +19,7 @@ TITLES = {
     422: lambda: _("Invalid input"),
     429: lambda: _("Too many requests"),
     500: lambda: _("Internal error"),
+    503: lambda: _("Service unavailable"),
 }
 
 

@@ -26,6 +26,7 @@ from hwc.claims.operations import (
     create_claim,
     update_claim,
 )
+from hwc.claims.photos import PhotosBusy
 from hwc.claims.validation import ClaimValidationError, parse_claim_changes, parse_claim_input
 from hwc.extensions import csrf, db, limiter
 from hwc.regions.models import Region
@@ -192,6 +193,9 @@ def upload_evidence(code):
     except EvidenceNotAllowed:
         raise ApiProblem(403, _("You may not add evidence to this claim now."),
                          kind="forbidden") from None
+    except PhotosBusy as error:
+        raise ApiProblem(503, error.message, kind="busy",
+                         headers={"Retry-After": "5"}) from None
     except EvidenceRejected as error:
         raise ApiProblem(422, error.message, kind="validation",
                          errors={"file": [error.message]}) from None

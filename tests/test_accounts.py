@@ -177,3 +177,100 @@ def test_cli_refuses_short_password(runner, demo):
     result = runner.invoke(args=["hwc", "user", "create", "--username", "x2", "--role",
                                  "auditor", "--region", "CN", "--password-stdin"], input="short\n")
     assert result.exit_code != 0 and "invalid password" in result.output
+
+
+# Redirect targets that come from the request
+
+# Each of these would send a browser to another site, crash the redirect, or is a path
+# no page of ours links to; every one must land on the start page instead.
+HOSTILE_TARGETS = [
+    "/\t/evil.example", "/\t\t/evil.example", "/\n/evil.example", "/\r/evil.example",
+    "/\r\nSet-Cookie:x=1", "\t//evil.example", "\x00//evil.example", "\x01//evil.example",
+    "/\x0b/evil.example", "/\x0c/evil.example", "/\x7f/evil.example", "//evil.example",
+    "///evil.example", "////evil.example", "/\\evil.example", "\\\\evil.example",
+    "\\/evil.example", "/\\/evil.example", "https://evil.example/", "http:evil.example",
+    "HTTPS://evil.example", "javascript:alert(1)", "JaVaScRiPt:alert(1)",
+    "data:text/html,<script>alert(1)</script>", "%2F%2Fevil.example", "/%2F/evil.example",
+    "/%2f%2fevil.example", "/%5Cevil.example", "/%09/evil.example", "/%0d%0aSet-Cookie:x=1",
+    " /evil.example", " //evil.example", "/evil.example ", "/\u00a0/evil.example",
+    "/\u2028/evil.example", "/\u200b/evil.example", "/\u3000/evil.example",
+    "\uff0f\uff0fevil.example", "\uff3c\uff3cevil.example", "evil.example", "", "?x=//evil",
+]
+SAFE_TARGETS = ["/", "/foo", "/claims/X?y=1", "/queue?status=submitted&page=2",
+                "/workspace#top", "/admin/regions/CN-JL-HC"]
+
+
+def where_a_browser_goes(location: str) -> str:
+    """The host a browser would open for ``location`` from one of our pages: like a browser,
+    drop tabs and newlines, strip leading control characters and spaces, and read backslashes
+    as slashes."""
+    from urllib.parse import urljoin, urlsplit
+
+    cleaned = location.lstrip("".join(map(chr, range(0x21))))
+    cleaned = cleaned.translate({ord("\t"): None, ord("\n"): None, ord("\r"): None})
+    return urlsplit(urljoin("http://localhost/login", cleaned.replace("\\", "/"))).netloc
+
+
+def assert_stays_on_the_site(response, target: str, *, followed: bool) -> None:
+    assert response.status_code == 302, (target, response.status_code)
+    location = response.headers["Location"]
+    assert where_a_browser_goes(location) == "localhost", (target, location)
+    assert location == (target if followed else "/"), (target, location)
+
+
+def log_in_with_next(app, demo, target: str):
+    return app.test_client().post("/login", data={"username": "officer", "password": demo,
+                                                  "next": target})
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_login_never_redirects_off_the_site_or_fails(app, demo, target):
+    assert_stays_on_the_site(log_in_with_next(app, demo, target), target, followed=False)
+
+
+@pytest.mark.parametrize("target", SAFE_TARGETS)
+def test_login_follows_a_same_site_path(app, demo, target):
+    assert_stays_on_the_site(log_in_with_next(app, demo, target), target, followed=True)
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_language_switch_never_redirects_off_the_site_or_fails(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
+    assert_stays_on_the_site(response, target, followed=False)
+
+
+@pytest.mark.parametrize("target", SAFE_TARGETS)
+def test_language_switch_follows_a_same_site_path(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
+    assert_stays_on_the_site(response, target, followed=True)
+
+
+def test_login_page_drops_a_hostile_next_from_the_address(client, demo):
+    page = client.get("/login?next=%2F%09%2Fevil.example").get_data(as_text=True)
+    assert 'id="next" name="next" type="hidden" value=""' in page
+    response = client.get("/login?next=%2Fqueue%3Fstatus%3Dsubmitted")
+    assert 'value="/queue?status=submitted"' in response.get_data(as_text=True)
+
+
+def test_the_login_redirect_brings_the_visitor_back_to_the_page_asked_for(client, auth, demo):
+    response = client.get("/workspace?tab=1")
+    assert response.status_code == 302
+    login_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="/workspace?tab=1"' in login_page
+    response = client.post("/login", data={"username": "officer", "password": demo,
+                                           "next": "/workspace?tab=1"})
+    assert response.headers["Location"] == "/workspace?tab=1"
+
+
+@pytest.mark.parametrize("target", [*HOSTILE_TARGETS, "/\ud800", "/" + "a" * 5000, None, 7])
+def test_safe_redirect_target_refuses_every_hostile_value(target):
+    from hwc.core.redirects import safe_redirect_target
+
+    assert safe_redirect_target(target) is None
+
+
+@pytest.mark.parametrize("target", [*SAFE_TARGETS, "/regions/\u5b89\u56fe"])
+def test_safe_redirect_target_keeps_same_site_paths(target):
+    from hwc.core.redirects import safe_redirect_target
+
+    assert safe_redirect_target(target) == target

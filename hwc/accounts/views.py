@@ -29,17 +29,11 @@ from hwc.accounts.operations import (
     set_password,
     update_user,
 )
+from hwc.core.redirects import safe_redirect_target
 from hwc.extensions import db, limiter
 from hwc.regions.models import Region
 
 bp = Blueprint("accounts", __name__)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,14 +41,14 @@ def safe_next(target: str | None) -> str | None:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=safe_redirect_target(request.args.get("next")) or "")
     status = 200
     if form.validate_on_submit():
         result = authenticate(form.username.data, form.password.data)
         db.session.commit()
         if result.ok:
             login_user(result.user)
-            return redirect(safe_next(form.next.data) or url_for("core.index"))
+            return redirect(safe_redirect_target(form.next.data) or url_for("core.index"))
         status = 401 if not result.wait_seconds else 429
         if result.wait_seconds:
             minutes = max(1, (result.wait_seconds + 59) // 60)

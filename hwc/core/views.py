@@ -11,6 +11,7 @@ from hwc.config import LANGUAGES
 from hwc.core.forms import SettingsForm
 from hwc.core.i18n import LANGUAGE_COOKIE, match_language
 from hwc.core.landing import landing_endpoint
+from hwc.core.redirects import safe_redirect_target
 from hwc.core.settings import change_settings
 from hwc.extensions import db
 
@@ -38,10 +39,7 @@ def set_language():
 
         set_user_language(current_user, chosen)
         db.session.commit()
-    target = request.form.get("next") or url_for("core.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    response = redirect(target)
+    response = redirect(safe_redirect_target(request.form.get("next")) or url_for("core.index"))
     response.set_cookie(
         LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
     )

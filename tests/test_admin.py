@@ -71,7 +71,7 @@ def profile_data(**overrides) -> dict:
 
 
 def settings_data(**overrides) -> dict:
-    data = {key: str(default) for key, (_kind, default, _label) in SETTINGS.items()}
+    data = {key: str(spec.default) for key, spec in SETTINGS.items()}
     data.update({key: str(value) for key, value in overrides.items()})
     return data
 
@@ -434,8 +434,71 @@ def test_bad_settings_are_refused_and_nothing_is_saved(app, admin, key, value):
     assert f'id="{key}-error"' in response.get_data(as_text=True)
     with app.app_context():
         assert get_setting("report_within_hours") == 72
-        assert get_setting(key) == SETTINGS[key][1]
+        assert get_setting(key) == SETTINGS[key].default
     assert events(app, "settings_changed") == []
+
+
+def range_numbers(app, key: str) -> list[str]:
+    """The ends of the allowed range as the Chinese-speaking demo admin reads them."""
+    from flask_babel import format_decimal
+
+    spec = SETTINGS[key]
+    with app.test_request_context(), force_locale("zh_Hans"):
+        return [format_decimal(spec.minimum), format_decimal(spec.maximum)]
+
+
+def field_error(page: str, key: str) -> str:
+    import re
+
+    found = re.search(rf'<small class="field-error" id="{key}-error">([^<]*)</small>', page)
+    assert found, f"no error shown for {key}"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("key", list(SETTINGS))
+@pytest.mark.parametrize("value", [10**15, -1])
+def test_settings_outside_their_range_are_refused_naming_the_range(app, admin, key, value):
+    other = "report_within_hours" if key != "report_within_hours" else "pay_within_days"
+    response = admin.post("/admin/settings", data=settings_data(**{key: value, other: 48}))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = field_error(page, key)
+    assert all(number in error for number in range_numbers(app, key)), error
+    with app.app_context():
+        assert get_setting(key) == SETTINGS[key].default
+        assert get_setting(other) == SETTINGS[other].default
+    assert events(app, "settings_changed") == []
+
+
+@pytest.mark.parametrize("key", list(SETTINGS))
+def test_no_caller_can_store_a_setting_outside_its_range(ctx, key):
+    from hwc.core.settings import Setting, SettingOutOfRange, set_setting
+
+    spec = SETTINGS[key]
+    for value in (10**15, spec.maximum + 1, spec.minimum - 1):
+        with pytest.raises(SettingOutOfRange):
+            set_setting(key, value)
+    assert db.session.get(Setting, key) is None
+    set_setting(key, spec.maximum)
+    assert get_setting(key) == spec.maximum
+
+
+@pytest.mark.parametrize("key", list(SETTINGS))
+def test_an_absurd_value_already_stored_reads_as_the_nearest_bound(ctx, key):
+    from hwc.core.settings import Setting
+
+    db.session.add(Setting(key=key, value=str(10**15)))
+    db.session.flush()
+    assert get_setting(key) == SETTINGS[key].maximum
+
+
+@pytest.mark.parametrize("value", ["0.001", "1." + "0" * 300 + "1", "1e3", "1" * 300])
+def test_amount_settings_take_at_most_two_decimal_places(app, admin, value):
+    response = admin.post("/admin/settings", data=settings_data(second_approval_above=value))
+    assert response.status_code in (302, 422)
+    with app.app_context():
+        amount = get_setting("second_approval_above")
+    assert amount == SETTINGS["second_approval_above"].default or amount == 1000
 
 
 # The audit trail

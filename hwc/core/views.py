@@ -8,11 +8,11 @@ from flask_login import current_user
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
 from hwc.config import LANGUAGES
-from hwc.core.forms import SettingsForm
+from hwc.core.forms import SettingsForm, range_message
 from hwc.core.i18n import LANGUAGE_COOKIE, match_language
 from hwc.core.landing import landing_endpoint
 from hwc.core.redirects import safe_redirect_target
-from hwc.core.settings import change_settings
+from hwc.core.settings import SETTINGS, InvalidSetting, change_settings
 from hwc.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -56,9 +56,10 @@ def settings():
         return render_template("core/settings.html", form=form), 422
     try:
         changes = change_settings(form.values(), actor=current_user)
-    except ValueError:
+    except InvalidSetting as error:
         db.session.rollback()
-        flash(_("Settings cannot be negative. Nothing was saved."), "error")
+        field = form[error.key]
+        field.errors = [*field.errors, range_message(SETTINGS[error.key])]
         return render_template("core/settings.html", form=form), 422
     db.session.commit()
     flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")

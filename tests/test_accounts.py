@@ -274,3 +274,55 @@ def test_safe_redirect_target_keeps_same_site_paths(target):
     from hwc.core.redirects import safe_redirect_target
 
     assert safe_redirect_target(target) == target
+
+
+# Headers
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+@pytest.fixture
+def secure_cookies(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    monkeypatch.setitem(app.config, "REMEMBER_COOKIE_SECURE", True)
+
+
+def test_secure_deployments_tell_browsers_to_use_https_only(app, secure_cookies):
+    response = app.test_client().get("/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"] == HSTS
+
+
+def test_plain_http_deployments_send_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+@pytest.mark.parametrize("path", ["/workspace", "/dashboard", "/exports/claims.csv",
+                                  "/admin/users"])
+def test_pages_for_a_logged_in_user_are_never_stored(login_as, path):
+    username = "admin" if path.startswith("/admin") else "verifier"
+    response = login_as(username).get(path)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_answer_to_a_login_is_never_stored(client, auth, demo):
+    assert auth.login("officer").headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_may_be_cached_even_when_logged_in(login_as):
+    response = login_as("verifier").get("/static/css/hwc.css")
+    response.close()
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_language_cookie_is_secure_when_cookies_are(app, secure_cookies):
+    response = app.test_client().post("/language", data={"language": "en", "next": "/login"},
+                                      base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("hwc_lang=en") and "Secure" in cookie
+
+
+def test_language_cookie_works_over_plain_http_when_cookies_may(client):
+    cookie = client.post("/language", data={"language": "en"}).headers["Set-Cookie"]
+    assert cookie.startswith("hwc_lang=en") and "Secure" not in cookie

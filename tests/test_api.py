@@ -407,3 +407,21 @@ def test_client_uuid_is_a_uuid(api):
                                        422)["errors"]
     body = claim_body(client_uuid=str(uuid.uuid4()))
     assert api("officer").post("/api/v1/claims", json=body).status_code == 201
+
+
+@pytest.mark.parametrize("request_", [
+    ("post", "/api/v1/token", {"json": {"username": "officer", "password": "nope"}}),
+    ("get", "/api/v1/me", {}),
+    ("get", "/api/v1/status/7K3MQ9TXD", {}),
+    ("get", "/api/v1/openapi.json", {}),
+    ("get", "/api/v1/nothing-here", {}),
+])
+def test_every_api_response_says_no_store(client, demo, request_):
+    method, path, kwargs = request_
+    response = getattr(client, method)(path, **kwargs)
+    assert response.headers["Cache-Control"] == "no-store", response.status_code
+
+
+def test_a_new_token_is_never_stored(client, demo):
+    response = client.post("/api/v1/token", json={"username": "officer", "password": demo})
+    assert response.headers["Cache-Control"] == "no-store"

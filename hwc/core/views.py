@@ -41,7 +41,8 @@ def set_language():
         db.session.commit()
     response = redirect(safe_redirect_target(request.form.get("next")) or url_for("core.index"))
     response.set_cookie(
-        LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
 

@@ -56,10 +56,15 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "BABEL_DEFAULT_TIMEZONE": "UTC",
-    # Failed logins: after LOGIN_FREE_ATTEMPTS failures the account waits, doubling each time.
+    # Failed logins, counted in the database per (account name, client address): after
+    # LOGIN_FREE_ATTEMPTS failures the pair waits, doubling each time; a pair quiet for
+    # LOGIN_FORGET_AFTER_SECONDS starts afresh.
     "LOGIN_FREE_ATTEMPTS": 5,
     "LOGIN_BASE_DELAY_SECONDS": 30,
     "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
+    "LOGIN_FORGET_AFTER_SECONDS": 24 * 3600,
+    # Per client address, by Flask-Limiter: per worker process unless RATELIMIT_STORAGE_URI
+    # (HWC_RATELIMIT_STORAGE_URI) points at shared storage such as Redis.
     "LOGIN_RATE_LIMIT": "30 per minute",
 }
 

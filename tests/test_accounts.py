@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
-from hwc.accounts.models import Role, User
+from hwc.accounts.models import LoginThrottle, Role, User
 from hwc.accounts.operations import authenticate, lockout_delay
 from hwc.core.db import utcnow
 from hwc.demo.world import USERS
@@ -61,6 +63,18 @@ def test_logout_ends_the_session(client, auth, demo):
     assert client.get("/workspace").status_code == 302
 
 
+def from_address(address: str) -> dict:
+    return {"environ_overrides": {"REMOTE_ADDR": address}}
+
+
+def answer(response) -> tuple[int, list[str]]:
+    """What a login attempt tells the person trying: the status and the messages shown."""
+    import re
+
+    page = response.get_data(as_text=True)
+    return response.status_code, re.findall(r'class="flash[^"]*"[^>]*>([^<]*)<', page)
+
+
 def test_failures_past_the_free_attempts_lock_even_the_right_password(client, auth, demo, app):
     free = app.config["LOGIN_FREE_ATTEMPTS"]
     for _ in range(free):
@@ -68,16 +82,83 @@ def test_failures_past_the_free_attempts_lock_even_the_right_password(client, au
     response = auth.login("finance", "wrong-password", headers={"Accept-Language": "en"})
     assert response.status_code == 429
     assert "Too many failed attempts" in response.get_data(as_text=True)
-    # The right password does not get in while the account waits.
+    # The right password does not get in from this address while it waits.
     assert auth.login("finance").status_code == 429
     with app.app_context():
-        user = User.by_username("finance")
-        assert user.failed_logins == free + 1
-        user.locked_until = utcnow() - timedelta(seconds=1)
+        [throttle] = db.session.scalars(select(LoginThrottle)).all()
+        assert (throttle.account, throttle.address) == ("finance", "127.0.0.1")
+        assert throttle.failures == free + 1
+        throttle.locked_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
     assert auth.login("finance").status_code == 302
     with app.app_context():
-        assert User.by_username("finance").failed_logins == 0
+        assert db.session.scalars(select(LoginThrottle)).all() == []
+
+
+def test_failures_from_one_address_do_not_keep_the_user_out_from_another(client, auth, demo,
+                                                                         app):
+    stranger, colleague = from_address("203.0.113.9"), from_address("198.51.100.7")
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"] + 3):
+        auth.login("admin", "guess", **stranger)
+    assert auth.login("admin", **stranger).status_code == 429
+    assert auth.login("admin", **colleague).status_code == 302
+
+
+def test_unknown_and_known_usernames_get_the_same_answer(app, demo):
+    known, unknown = app.test_client(), app.test_client()
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"] + 2):
+        a = known.post("/login", data={"username": "finance", "password": "guess"})
+        b = unknown.post("/login", data={"username": "no-such-user", "password": "guess"})
+        assert answer(a) == answer(b)
+    assert answer(a)[0] == 429
+
+
+def test_a_deactivated_account_answers_like_a_wrong_password(app, demo):
+    with app.app_context():
+        User.by_username("auditor").active = False
+        db.session.commit()
+    right = app.test_client().post("/login", data={"username": "auditor", "password": demo})
+    wrong = app.test_client().post("/login", data={"username": "nobody", "password": demo})
+    assert answer(right) == answer(wrong) and right.status_code == 401
+
+
+def test_every_login_path_checks_exactly_one_password_hash(ctx, demo, app, monkeypatch):
+    from hwc.accounts import operations
+
+    checks = []
+
+    def counting(stored, password):
+        checks.append(stored)
+        return check_password_hash(stored, password)
+
+    monkeypatch.setattr(operations, "check_password_hash", counting)
+    User.by_username("auditor").active = False
+    db.session.flush()
+    free = app.config["LOGIN_FREE_ATTEMPTS"]
+    attempts = [("finance", demo), ("finance", "guess"), ("no-such-user", "guess"),
+                ("auditor", demo), ("x" * 300, "guess"), ("bad\x00name", "guess")]
+    attempts += [("verifier", "guess")] * (free + 1) + [("verifier", demo)]
+    attempts += [("ghost", "guess")] * (free + 1) + [("ghost", demo)]
+    for username, password in attempts:
+        before = len(checks)
+        authenticate(username, password, address="192.0.2.1")
+        assert len(checks) == before + 1, username
+    assert not authenticate("verifier", demo, address="192.0.2.1").ok  # still waiting
+
+
+def test_failures_are_shared_by_every_worker_process(app, database_url, tmp_path, demo):
+    from hwc import create_app
+    from tests.conftest import make_test_config
+
+    other_worker = create_app(make_test_config(database_url, tmp_path))
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"] + 1):
+        app.test_client().post("/login", data={"username": "finance", "password": "guess"})
+    response = other_worker.test_client().post("/login", data={"username": "finance",
+                                                               "password": demo})
+    with other_worker.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    assert response.status_code == 429
 
 
 def test_each_further_failure_waits_longer(ctx, app):
@@ -93,7 +174,7 @@ def test_deactivated_user_cannot_log_in(ctx, demo):
     user = User.by_username("auditor")
     user.active = False
     db.session.flush()
-    assert not authenticate("auditor", demo).ok
+    assert not authenticate("auditor", demo, address="192.0.2.1").ok
 
 
 def test_post_without_csrf_token_is_refused(client, auth, demo, app, monkeypatch):
@@ -158,7 +239,7 @@ def test_cli_creates_a_user_with_password_from_stdin(runner, app, demo):
         user = User.by_username("inspector2")
         assert user.role == Role.verifier and user.region.code == "CN-JL-HC-MD"
         assert user.language == "ko"
-        assert authenticate("inspector2", "long-enough-password").ok
+        assert authenticate("inspector2", "long-enough-password", address="192.0.2.1").ok
 
 
 @pytest.mark.parametrize(("args", "message"), [

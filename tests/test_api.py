@@ -75,6 +75,42 @@ def test_wrong_credentials_are_401_in_the_callers_language(client, demo):
     assert is_problem(response, 401)["detail"] == "The username or password is not correct."
 
 
+def ask_token(client, username, password, address="203.0.113.9"):
+    return client.post("/api/v1/token", json={"username": username, "password": password},
+                       environ_overrides={"REMOTE_ADDR": address},
+                       headers={"Accept-Language": "en"})
+
+
+def test_unknown_and_known_usernames_get_the_same_token_answer(app, client, demo):
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"] + 2):
+        known = ask_token(client, "finance", "guess")
+        unknown = ask_token(client, "no-such-user", "guess")
+        assert known.status_code == unknown.status_code
+        assert known.get_json()["detail"] == unknown.get_json()["detail"]
+        assert known.headers.get("Retry-After") == unknown.headers.get("Retry-After")
+    assert is_problem(known, 429)
+
+
+def test_token_failures_from_one_address_do_not_lock_out_another(app, client, demo):
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"] + 3):
+        ask_token(client, "admin", "guess", address="203.0.113.9")
+    assert ask_token(client, "admin", demo, address="203.0.113.9").status_code == 429
+    assert ask_token(client, "admin", demo, address="198.51.100.7").status_code == 200
+
+
+@pytest.mark.parametrize("credentials", [
+    {"username": "\ud800", "password": "x"}, {"username": "officer", "password": "\ud800"},
+    {"username": "a\u0000b", "password": "x"}, {"username": "x" * 10_000, "password": "x"},
+    {"username": 7, "password": "x"}, {"username": "officer"},
+])
+def test_odd_credentials_are_refused_with_401_never_500(client, demo, credentials):
+    import json
+
+    response = client.post("/api/v1/token", data=json.dumps(credentials),
+                           content_type="application/json")
+    is_problem(response, 401)
+
+
 def test_non_json_token_request_is_400(client):
     is_problem(client.post("/api/v1/token", data="not json", content_type="text/plain"), 400)
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,7 +39,6 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("senior = false OR role = 'approver'", name="senior_only_approver"),
-        CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,8 +52,6 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(16), default="zh_Hans")
     full_name: Mapped[str] = mapped_column(String(128), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changing it (password reset, deactivation) ends every session of the user.
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
@@ -95,3 +92,27 @@ class User(UserMixin, db.Model):
 
     def can_see_region(self, region: Region) -> bool:
         return any(region.is_within(root) for root in self.scope_regions)
+
+
+class LoginThrottle(db.Model):
+    """Recent failed logins for one account name from one client address.
+
+    Known and unknown names are counted alike, so the answer never tells which names exist;
+    and only the pair waits, so a stranger's failures never keep the real user out."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (
+        UniqueConstraint("account", "address"),
+        CheckConstraint("failures >= 0", name="failures_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The username as typed (normalised), or a digest of it when it cannot be a username.
+    account: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle {self.account}@{self.address} {self.failures}>"

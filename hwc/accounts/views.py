@@ -44,7 +44,8 @@ def login():
     form = LoginForm(next=safe_redirect_target(request.args.get("next")) or "")
     status = 200
     if form.validate_on_submit():
-        result = authenticate(form.username.data, form.password.data)
+        result = authenticate(form.username.data, form.password.data,
+                              address=request.remote_addr)
         db.session.commit()
         if result.ok:
             login_user(result.user)

@@ -88,7 +88,7 @@ def token():
     if not isinstance(username, str) or not isinstance(password, str):
         raise ApiProblem(401, _("The username or password is not correct."),
                          kind="bad-credentials")
-    result = authenticate(username, password)
+    result = authenticate(username, password, address=request.remote_addr)
     if not result.ok:
         db.session.commit()  # the failure count must stick
         if result.wait_seconds:

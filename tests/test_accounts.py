@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from hwc.accounts.models import LoginThrottle, Role, User
+from hwc.accounts.models import LoginSession, LoginThrottle, Role, User
 from hwc.accounts.operations import authenticate, lockout_delay
 from hwc.core.db import utcnow
 from hwc.demo.world import USERS
@@ -73,6 +73,75 @@ def answer(response) -> tuple[int, list[str]]:
 
     page = response.get_data(as_text=True)
     return response.status_code, re.findall(r'class="flash[^"]*"[^>]*>([^<]*)<', page)
+
+
+def copy_of_the_session_cookie(app, client):
+    """A second browser holding the same session cookie as ``client`` (a stolen cookie)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def session_token(client) -> str:
+    with client.session_transaction() as session:
+        return session["_user_id"]
+
+
+def test_a_copied_session_cookie_stops_working_after_logout(client, auth, demo, app):
+    auth.login("verifier")
+    thief = copy_of_the_session_cookie(app, client)
+    assert thief.get("/workspace").status_code == 200
+    auth.logout()
+    response = thief.get("/workspace")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logging_out_ends_only_that_session(app, login_as):
+    laptop, phone = login_as("verifier"), login_as("verifier")
+    laptop.post("/logout")
+    assert laptop.get("/workspace").status_code == 302
+    assert phone.get("/workspace").status_code == 200
+
+
+def test_the_database_keeps_only_a_digest_of_the_session_token(client, auth, demo, app):
+    import hashlib
+
+    auth.login("verifier")
+    token = session_token(client)
+    with app.app_context():
+        [row] = db.session.scalars(select(LoginSession)).all()
+        assert row.user.username == "verifier"
+        assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() != token
+        assert row.expires_at - row.created_at == timedelta(
+            seconds=app.config["PERMANENT_SESSION_LIFETIME"])
+
+
+def test_an_expired_session_no_longer_lets_anyone_in(client, auth, demo, app):
+    auth.login("verifier")
+    with app.app_context():
+        row = db.session.scalars(select(LoginSession)).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert client.get("/workspace").status_code == 302
+
+
+def test_using_a_session_keeps_its_last_seen_time(client, auth, demo, app):
+    auth.login("verifier")
+    long_ago = utcnow() - timedelta(minutes=5)
+    with app.app_context():
+        db.session.scalars(select(LoginSession)).one().last_seen_at = long_ago
+        db.session.commit()
+    assert client.get("/workspace").status_code == 200
+    with app.app_context():
+        assert db.session.scalars(select(LoginSession)).one().last_seen_at > long_ago
+
+
+def test_a_session_id_from_before_server_side_sessions_is_refused(client, demo, app):
+    with app.app_context():
+        user_id = User.by_username("verifier").id
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user_id}:abcdefabcdefabcdefabcdef"
+    assert client.get("/workspace").status_code == 302
 
 
 def test_failures_past_the_free_attempts_lock_even_the_right_password(client, auth, demo, app):

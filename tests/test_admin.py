@@ -87,6 +87,7 @@ ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/users/{officer}", "/a
                "/admin/regions/new", "/admin/regions/CN-JL-HC", "/admin/settings"]
 ADMIN_POSTS = ["/admin/users/new", "/admin/users/{officer}", "/admin/users/{officer}/deactivate",
                "/admin/users/{officer}/reactivate", "/admin/users/{officer}/password",
+               "/admin/users/{officer}/sessions",
                "/admin/regions/new", "/admin/regions/CN-JL-HC", "/admin/settings"]
 
 
@@ -289,6 +290,45 @@ def test_bad_password_reset_changes_nothing(app, admin, demo, password, confirm)
 def test_unknown_user_is_not_found(admin):
     assert admin.get("/admin/users/99999").status_code == 404
     assert admin.post("/admin/users/99999/deactivate").status_code == 404
+    assert admin.post("/admin/users/99999/sessions").status_code == 404
+
+
+def api_token(app, username: str, password: str) -> str:
+    response = app.test_client().post("/api/v1/token", json={"username": username,
+                                                             "password": password})
+    return response.get_json()["token"]
+
+
+def api_me(app, token: str) -> int:
+    return app.test_client().get("/api/v1/me",
+                                 headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_admin_ends_a_users_sessions_and_revokes_their_api_tokens(app, admin, login_as, demo):
+    officer, token = login_as("officer"), api_token(app, "officer", demo)
+    verifier, other_token = login_as("verifier"), api_token(app, "verifier", demo)
+    page = admin.get(f"/admin/users/{user_id(app, 'officer')}").get_data(as_text=True)
+    assert f'action="/admin/users/{user_id(app, "officer")}/sessions"' in page
+    response = admin.post(f"/admin/users/{user_id(app, 'officer')}/sessions")
+    assert response.status_code == 302
+    assert officer.get("/workspace").status_code == 302
+    assert api_me(app, token) == 401
+    assert can_log_in(app, "officer", demo)  # ending sessions is not deactivating
+    assert verifier.get("/workspace").status_code == 200 and api_me(app, other_token) == 200
+    [event] = admin_events(app, "sessions_ended")
+    assert event.changes == {"user": "officer", "sessions": 1, "api_tokens": 1}
+
+
+def test_password_reset_and_deactivation_revoke_api_tokens_too(app, admin, demo):
+    officer = user_id(app, "officer")
+    token = api_token(app, "officer", demo)
+    admin.post(f"/admin/users/{officer}/password",
+               data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert api_me(app, token) == 401
+    token = api_token(app, "officer", NEW_PASSWORD)
+    admin.post(f"/admin/users/{officer}/deactivate")
+    admin.post(f"/admin/users/{officer}/reactivate")
+    assert api_me(app, token) == 401
 
 
 # Regions
@@ -512,6 +552,7 @@ def test_every_admin_change_is_audited_and_the_chain_holds(app, admin):
     admin.post(f"/admin/users/{officer}/reactivate")
     admin.post(f"/admin/users/{officer}/password",
                data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    admin.post(f"/admin/users/{officer}/sessions")
     admin.post("/admin/regions/new", data=region_data())
     admin.post("/admin/regions/CN-JL-HC-YS", data=region_data(code=None, level="village"))
     admin.post("/admin/settings", data=settings_data(pay_within_days=20))
@@ -522,7 +563,7 @@ def test_every_admin_change_is_audited_and_the_chain_holds(app, admin):
             .order_by(WorkflowEvent.seq)))
         assert verify_chain().ok
     assert actions == ["user_created", "user_updated", "user_deactivated", "user_reactivated",
-                       "password_reset", "region_created", "region_updated",
+                       "password_reset", "sessions_ended", "region_created", "region_updated",
                        "settings_changed"]
 
 

@@ -132,6 +132,54 @@ def test_token_stops_working_after_a_password_reset(api, app):
     is_problem(officer.get("/api/v1/me"), 401)
 
 
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_deleting_the_token_revokes_it(app, client, demo):
+    first, second = (client.post("/api/v1/token", json={"username": "officer", "password": demo})
+                     .get_json()["token"] for _ in range(2))
+    response = client.delete("/api/v1/token", headers=bearer(first))
+    assert response.status_code == 204 and response.get_data() == b""
+    is_problem(client.get("/api/v1/me", headers=bearer(first)), 401)
+    is_problem(client.delete("/api/v1/token", headers=bearer(first)), 401)
+    assert client.get("/api/v1/me", headers=bearer(second)).status_code == 200
+
+
+def test_deleting_a_token_needs_one(client):
+    is_problem(client.delete("/api/v1/token"), 401)
+
+
+def test_token_lifetime_is_a_setting(app, client, demo):
+    from datetime import datetime, timedelta
+
+    from hwc.core.db import utcnow
+    from hwc.core.settings import set_setting
+
+    with app.app_context():
+        set_setting("api_token_hours", 2)
+        db.session.commit()
+    before = utcnow()
+    body = client.post("/api/v1/token", json={"username": "officer", "password": demo}).get_json()
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert before + timedelta(hours=2) <= expires <= utcnow() + timedelta(hours=2)
+
+
+def test_an_expired_token_is_refused(app, client, demo):
+    from datetime import timedelta
+
+    from hwc.accounts.models import ApiToken
+    from hwc.core.db import utcnow
+
+    token = client.post("/api/v1/token", json={"username": "officer", "password": demo}
+                        ).get_json()["token"]
+    with app.app_context():
+        row = db.session.scalars(db.select(ApiToken)).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    is_problem(client.get("/api/v1/me", headers=bearer(token)), 401)
+
+
 def test_me_describes_the_caller(api):
     me = api("senior").get("/api/v1/me").get_json()
     assert me == {"username": "senior", "role": "approver", "senior": True,

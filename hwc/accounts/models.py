@@ -1,6 +1,6 @@
-"""Users: one role each, a region scope, a preferred language."""
+"""Users (one role each, a region scope, a preferred language) and their credentials: login
+sessions, API tokens and the count of recent failed logins."""
 
-import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -31,10 +31,6 @@ set_titles(Role, {
 })
 
 
-def new_session_nonce() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -53,8 +49,6 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(128), default="")
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Changing it (password reset, deactivation) ends every session of the user.
-    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region | None] = relationship()
@@ -66,18 +60,15 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+    # The login session this object was loaded through or has just started (not a column):
+    # Flask-Login keeps its token, not the user's id, in the session cookie.
+    login_session = None  # a LoginSession
+    login_session_token = None  # its token (str)
 
-    @classmethod
-    def from_session_id(cls, session_id: str) -> "User | None":
-        user_id, _, nonce = session_id.partition(":")
-        if not (user_id.isascii() and user_id.isdigit()):
-            return None
-        user = db.session.get(cls, int(user_id))
-        if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
-            return None
-        return user
+    def get_id(self) -> str:
+        if self.login_session_token is None:
+            raise RuntimeError("start a login session (hwc.accounts.sessions) before login_user")
+        return self.login_session_token
 
     @classmethod
     def by_username(cls, username: str) -> "User | None":
@@ -116,3 +107,41 @@ class LoginThrottle(db.Model):
 
     def __repr__(self) -> str:
         return f"<LoginThrottle {self.account}@{self.address} {self.failures}>"
+
+
+class LoginSession(db.Model):
+    """One logged-in browser. Its cookie carries a random token; only the token's SHA-256 is
+    kept here, and deleting the row (logout, password reset, deactivation, an administrator)
+    ends the session even for someone holding a copy of the cookie."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<LoginSession {self.id} user={self.user_id}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token of the JSON API; only its SHA-256 is stored. Deleting the row revokes it."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} user={self.user_id}>"

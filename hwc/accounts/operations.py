@@ -14,7 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hwc.accounts.models import LoginThrottle, Role, User, new_session_nonce
+from hwc.accounts.models import LoginThrottle, Role, User
+from hwc.accounts.sessions import end_all_sessions
 from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
 from hwc.extensions import db
@@ -158,11 +159,11 @@ def check_password_strength(password: str) -> None:
 
 
 def set_password(user: User, password: str, *, actor: User | None = None) -> None:
-    """Set a new password and end every session of the user; the audit trail records that it
-    happened, never the password."""
+    """Set a new password, end every session of the user and revoke their API tokens; the
+    audit trail records that it happened, never the password."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
-    user.session_nonce = new_session_nonce()
+    end_all_sessions(user)
     forget_failed_logins(user)
     db.session.flush()
     record_event("password_reset", actor=actor, changes={"user": user.username})
@@ -177,14 +178,14 @@ def set_language(user: User, language: str) -> None:
 
 
 def deactivate_user(user: User, *, actor: User | None = None) -> None:
-    """Stop the user from logging in and end every session; an administrator cannot
-    deactivate themselves. Deactivating an inactive user changes nothing."""
+    """Stop the user from logging in, end every session and revoke their API tokens; an
+    administrator cannot deactivate themselves. Deactivating an inactive user changes nothing."""
     if actor is not None and actor.id == user.id:
         raise InvalidUser("own_account")
     if not user.active:
         return
     user.active = False
-    user.session_nonce = new_session_nonce()
+    end_all_sessions(user)
     db.session.flush()
     record_event("user_deactivated", actor=actor, changes={
         "user": user.username, "active": {"from": True, "to": False}})
@@ -200,6 +201,16 @@ def reactivate_user(user: User, *, actor: User | None = None) -> None:
     db.session.flush()
     record_event("user_reactivated", actor=actor, changes={
         "user": user.username, "active": {"from": False, "to": True}})
+
+
+def end_user_sessions(user: User, *, actor: User | None = None) -> tuple[int, int]:
+    """An administrator ends every login session of ``user`` and revokes their API tokens
+    (a lost phone, a shared computer); the user can still log in. Audited with the counts;
+    returns them (sessions, tokens)."""
+    sessions, tokens = end_all_sessions(user)
+    record_event("sessions_ended", actor=actor, changes={
+        "user": user.username, "sessions": sessions, "api_tokens": tokens})
+    return sessions, tokens
 
 
 def lockout_delay(failed_logins: int) -> timedelta:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from hwc.accounts.models import Role
 from hwc.accounts.operations import authenticate
 from hwc.api import serializers as out
-from hwc.api.auth import authenticate_request, issue_token
+from hwc.api.auth import authenticate_request, issue_token, revoke_token
 from hwc.api.openapi import openapi_document
 from hwc.api.problems import ApiProblem, init_blueprint
 from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
@@ -98,6 +98,12 @@ def token():
                          kind="bad-credentials")
     value, row = issue_token(result.user)
     return jsonify(token=value, expires_at=out.iso(row.expires_at))
+
+
+@bp.delete("/token")
+def revoke():
+    revoke_token(g.api_token)
+    return Response(status=204)
 
 
 @bp.get("/me")

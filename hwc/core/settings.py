@@ -39,6 +39,7 @@ SETTINGS = {
         int, 30, _l("Duplicate incidents window (days)"), 0, 3650),
     "max_upload_bytes": SettingSpec(
         int, 10 * MEGABYTE, _l("Largest photo upload (bytes)"), 100 * 1024, 50 * MEGABYTE),
+    "api_token_hours": SettingSpec(int, 12, _l("API tokens last (hours)"), 1, 720),
 }
 
 

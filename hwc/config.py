@@ -34,7 +34,20 @@ def settings_from_env(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "REMEMBER_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "RATELIMIT_STORAGE_URI": os.environ.get("HWC_RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, the default).
+        "HWC_PROXY_FIX": proxy_count(os.environ.get("HWC_PROXY_FIX", "0")),
     }
+
+
+def proxy_count(text: str) -> int:
+    """``HWC_PROXY_FIX`` as a number of proxies; anything else stops the app from starting,
+    because trusting the wrong number lets clients choose their own address."""
+    if not (text.isascii() and text.isdigit()):
+        raise InsecureConfiguration(
+            f"HWC_PROXY_FIX must be the number of reverse proxies in front of HWC (0 when "
+            f"there is none), not {text!r}."
+        )
+    return int(text)
 
 
 def normalise_database_url(url: str) -> str:
@@ -67,6 +80,17 @@ DEFAULTS = {
     # (HWC_RATELIMIT_STORAGE_URI) points at shared storage such as Redis.
     "LOGIN_RATE_LIMIT": "30 per minute",
 }
+
+
+def apply_proxy_fix(app) -> None:
+    """Behind ``HWC_PROXY_FIX`` reverse proxies, take the client's address and scheme from the
+    headers they set (Werkzeug's ProxyFix); with none, those headers are ignored, so a client
+    cannot choose the address its failed logins are counted under."""
+    count = app.config["HWC_PROXY_FIX"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def check_secret_key(app) -> None:

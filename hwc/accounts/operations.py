@@ -289,9 +289,10 @@ def authenticate(username: str, password: str, *, address: str | None,
     password lets it in; the same account from another address is not affected.
     Call inside the request's transaction and commit it whatever the result."""
     now = now or utcnow()
+    dummy = _dummy_hash()  # computed before the lookup, so its first cost falls on any name
     account, address = account_key(username), address_key(address)
     user = None if account.startswith("#") else User.by_username(account)
-    stored = user.password_hash if user is not None else _dummy_hash()
+    stored = user.password_hash if user is not None else dummy
     password_ok = check_password_hash(stored, _encodable(password or ""))
     throttle = _throttle(account, address)
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:

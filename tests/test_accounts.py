@@ -476,3 +476,14 @@ def test_language_cookie_is_secure_when_cookies_are(app, secure_cookies):
 def test_language_cookie_works_over_plain_http_when_cookies_may(client):
     cookie = client.post("/language", data={"language": "en"}).headers["Set-Cookie"]
     assert cookie.startswith("hwc_lang=en") and "Secure" not in cookie
+
+
+def test_users_compare_by_their_row_not_their_session(ctx, demo):
+    from hwc.accounts.sessions import start_session
+
+    officer = User.by_username("officer")
+    start_session(officer)
+    db.session.expunge(officer)
+    again = User.by_username("officer")
+    assert officer == again and officer is not again
+    assert officer != User.by_username("verifier")

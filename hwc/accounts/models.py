@@ -70,6 +70,18 @@ class User(UserMixin, db.Model):
             raise RuntimeError("start a login session (hwc.accounts.sessions) before login_user")
         return self.login_session_token
 
+    # UserMixin compares users by get_id(), which is now a session's token: compare the rows.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
+
     @classmethod
     def by_username(cls, username: str) -> "User | None":
         return db.session.scalar(select(cls).where(cls.username == username.strip().lower()))

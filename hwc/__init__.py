@@ -4,7 +4,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from hwc.config import DEFAULTS, check_secret_key, instance_path_from_env, settings_from_env
+from hwc.config import (
+    DEFAULTS,
+    apply_proxy_fix,
+    check_secret_key,
+    instance_path_from_env,
+    settings_from_env,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_secret_key(app)
+    apply_proxy_fix(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from hwc import extensions

@@ -34,7 +34,20 @@ def settings_from_env(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "REMEMBER_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "RATELIMIT_STORAGE_URI": os.environ.get("HWC_RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, the default).
+        "HWC_PROXY_FIX": proxy_count(os.environ.get("HWC_PROXY_FIX", "0")),
     }
+
+
+def proxy_count(text: str) -> int:
+    """``HWC_PROXY_FIX`` as a number of proxies; anything else stops the app from starting,
+    because trusting the wrong number lets clients choose their own address."""
+    if not (text.isascii() and text.isdigit()):
+        raise InsecureConfiguration(
+            f"HWC_PROXY_FIX must be the number of reverse proxies in front of HWC (0 when "
+            f"there is none), not {text!r}."
+        )
+    return int(text)
 
 
 def normalise_database_url(url: str) -> str:
@@ -56,15 +69,31 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "BABEL_DEFAULT_TIMEZONE": "UTC",
-    # Failed logins: after LOGIN_FREE_ATTEMPTS failures the account waits, doubling each time.
+    # Failed logins, counted in the database per (account name, client address): after
+    # LOGIN_FREE_ATTEMPTS failures the pair waits, doubling each time; a pair quiet for
+    # LOGIN_FORGET_AFTER_SECONDS starts afresh.
     "LOGIN_FREE_ATTEMPTS": 5,
     "LOGIN_BASE_DELAY_SECONDS": 30,
     "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
+    "LOGIN_FORGET_AFTER_SECONDS": 24 * 3600,
+    # Per client address, by Flask-Limiter: per worker process unless RATELIMIT_STORAGE_URI
+    # (HWC_RATELIMIT_STORAGE_URI) points at shared storage such as Redis.
     "LOGIN_RATE_LIMIT": "30 per minute",
     # A worker decodes one photo at a time; an upload waits this long for its turn, then is
     # refused with "try again in a moment" (503 in the API).
     "HWC_PHOTO_WAIT_SECONDS": 10,
 }
+
+
+def apply_proxy_fix(app) -> None:
+    """Behind ``HWC_PROXY_FIX`` reverse proxies, take the client's address and scheme from the
+    headers they set (Werkzeug's ProxyFix); with none, those headers are ignored, so a client
+    cannot choose the address its failed logins are counted under."""
+    count = app.config["HWC_PROXY_FIX"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def check_secret_key(app) -> None:

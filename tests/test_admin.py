@@ -71,7 +71,7 @@ def profile_data(**overrides) -> dict:
 
 
 def settings_data(**overrides) -> dict:
-    data = {key: str(default) for key, (_kind, default, _label) in SETTINGS.items()}
+    data = {key: str(spec.default) for key, spec in SETTINGS.items()}
     data.update({key: str(value) for key, value in overrides.items()})
     return data
 
@@ -87,6 +87,7 @@ ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/users/{officer}", "/a
                "/admin/regions/new", "/admin/regions/CN-JL-HC", "/admin/settings"]
 ADMIN_POSTS = ["/admin/users/new", "/admin/users/{officer}", "/admin/users/{officer}/deactivate",
                "/admin/users/{officer}/reactivate", "/admin/users/{officer}/password",
+               "/admin/users/{officer}/sessions",
                "/admin/regions/new", "/admin/regions/CN-JL-HC", "/admin/settings"]
 
 
@@ -289,6 +290,45 @@ def test_bad_password_reset_changes_nothing(app, admin, demo, password, confirm)
 def test_unknown_user_is_not_found(admin):
     assert admin.get("/admin/users/99999").status_code == 404
     assert admin.post("/admin/users/99999/deactivate").status_code == 404
+    assert admin.post("/admin/users/99999/sessions").status_code == 404
+
+
+def api_token(app, username: str, password: str) -> str:
+    response = app.test_client().post("/api/v1/token", json={"username": username,
+                                                             "password": password})
+    return response.get_json()["token"]
+
+
+def api_me(app, token: str) -> int:
+    return app.test_client().get("/api/v1/me",
+                                 headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_admin_ends_a_users_sessions_and_revokes_their_api_tokens(app, admin, login_as, demo):
+    officer, token = login_as("officer"), api_token(app, "officer", demo)
+    verifier, other_token = login_as("verifier"), api_token(app, "verifier", demo)
+    page = admin.get(f"/admin/users/{user_id(app, 'officer')}").get_data(as_text=True)
+    assert f'action="/admin/users/{user_id(app, "officer")}/sessions"' in page
+    response = admin.post(f"/admin/users/{user_id(app, 'officer')}/sessions")
+    assert response.status_code == 302
+    assert officer.get("/workspace").status_code == 302
+    assert api_me(app, token) == 401
+    assert can_log_in(app, "officer", demo)  # ending sessions is not deactivating
+    assert verifier.get("/workspace").status_code == 200 and api_me(app, other_token) == 200
+    [event] = admin_events(app, "sessions_ended")
+    assert event.changes == {"user": "officer", "sessions": 1, "api_tokens": 1}
+
+
+def test_password_reset_and_deactivation_revoke_api_tokens_too(app, admin, demo):
+    officer = user_id(app, "officer")
+    token = api_token(app, "officer", demo)
+    admin.post(f"/admin/users/{officer}/password",
+               data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert api_me(app, token) == 401
+    token = api_token(app, "officer", NEW_PASSWORD)
+    admin.post(f"/admin/users/{officer}/deactivate")
+    admin.post(f"/admin/users/{officer}/reactivate")
+    assert api_me(app, token) == 401
 
 
 # Regions
@@ -434,8 +474,71 @@ def test_bad_settings_are_refused_and_nothing_is_saved(app, admin, key, value):
     assert f'id="{key}-error"' in response.get_data(as_text=True)
     with app.app_context():
         assert get_setting("report_within_hours") == 72
-        assert get_setting(key) == SETTINGS[key][1]
+        assert get_setting(key) == SETTINGS[key].default
     assert events(app, "settings_changed") == []
+
+
+def range_numbers(app, key: str) -> list[str]:
+    """The ends of the allowed range as the Chinese-speaking demo admin reads them."""
+    from flask_babel import format_decimal
+
+    spec = SETTINGS[key]
+    with app.test_request_context(), force_locale("zh_Hans"):
+        return [format_decimal(spec.minimum), format_decimal(spec.maximum)]
+
+
+def field_error(page: str, key: str) -> str:
+    import re
+
+    found = re.search(rf'<small class="field-error" id="{key}-error">([^<]*)</small>', page)
+    assert found, f"no error shown for {key}"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("key", list(SETTINGS))
+@pytest.mark.parametrize("value", [10**15, -1])
+def test_settings_outside_their_range_are_refused_naming_the_range(app, admin, key, value):
+    other = "report_within_hours" if key != "report_within_hours" else "pay_within_days"
+    response = admin.post("/admin/settings", data=settings_data(**{key: value, other: 48}))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = field_error(page, key)
+    assert all(number in error for number in range_numbers(app, key)), error
+    with app.app_context():
+        assert get_setting(key) == SETTINGS[key].default
+        assert get_setting(other) == SETTINGS[other].default
+    assert events(app, "settings_changed") == []
+
+
+@pytest.mark.parametrize("key", list(SETTINGS))
+def test_no_caller_can_store_a_setting_outside_its_range(ctx, key):
+    from hwc.core.settings import Setting, SettingOutOfRange, set_setting
+
+    spec = SETTINGS[key]
+    for value in (10**15, spec.maximum + 1, spec.minimum - 1):
+        with pytest.raises(SettingOutOfRange):
+            set_setting(key, value)
+    assert db.session.get(Setting, key) is None
+    set_setting(key, spec.maximum)
+    assert get_setting(key) == spec.maximum
+
+
+@pytest.mark.parametrize("key", list(SETTINGS))
+def test_an_absurd_value_already_stored_reads_as_the_nearest_bound(ctx, key):
+    from hwc.core.settings import Setting
+
+    db.session.add(Setting(key=key, value=str(10**15)))
+    db.session.flush()
+    assert get_setting(key) == SETTINGS[key].maximum
+
+
+@pytest.mark.parametrize("value", ["0.001", "1." + "0" * 300 + "1", "1e3", "1" * 300])
+def test_amount_settings_take_at_most_two_decimal_places(app, admin, value):
+    response = admin.post("/admin/settings", data=settings_data(second_approval_above=value))
+    assert response.status_code in (302, 422)
+    with app.app_context():
+        amount = get_setting("second_approval_above")
+    assert amount == SETTINGS["second_approval_above"].default or amount == 1000
 
 
 # The audit trail
@@ -449,6 +552,7 @@ def test_every_admin_change_is_audited_and_the_chain_holds(app, admin):
     admin.post(f"/admin/users/{officer}/reactivate")
     admin.post(f"/admin/users/{officer}/password",
                data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    admin.post(f"/admin/users/{officer}/sessions")
     admin.post("/admin/regions/new", data=region_data())
     admin.post("/admin/regions/CN-JL-HC-YS", data=region_data(code=None, level="village"))
     admin.post("/admin/settings", data=settings_data(pay_within_days=20))
@@ -459,7 +563,7 @@ def test_every_admin_change_is_audited_and_the_chain_holds(app, admin):
             .order_by(WorkflowEvent.seq)))
         assert verify_chain().ok
     assert actions == ["user_created", "user_updated", "user_deactivated", "user_reactivated",
-                       "password_reset", "region_created", "region_updated",
+                       "password_reset", "sessions_ended", "region_created", "region_updated",
                        "settings_changed"]
 
 

@@ -49,6 +49,42 @@ def test_wrong_credentials_are_401_in_the_callers_language(client, demo):
     assert is_problem(response, 401)["detail"] == "The username or password is not correct."
 
 
+def ask_token(client, username, password, address="203.0.113.9"):
+    return client.post("/api/v1/token", json={"username": username, "password": password},
+                       environ_overrides={"REMOTE_ADDR": address},
+                       headers={"Accept-Language": "en"})
+
+
+def test_unknown_and_known_usernames_get_the_same_token_answer(app, client, demo):
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"] + 2):
+        known = ask_token(client, "finance", "guess")
+        unknown = ask_token(client, "no-such-user", "guess")
+        assert known.status_code == unknown.status_code
+        assert known.get_json()["detail"] == unknown.get_json()["detail"]
+        assert known.headers.get("Retry-After") == unknown.headers.get("Retry-After")
+    assert is_problem(known, 429)
+
+
+def test_token_failures_from_one_address_do_not_lock_out_another(app, client, demo):
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"] + 3):
+        ask_token(client, "admin", "guess", address="203.0.113.9")
+    assert ask_token(client, "admin", demo, address="203.0.113.9").status_code == 429
+    assert ask_token(client, "admin", demo, address="198.51.100.7").status_code == 200
+
+
+@pytest.mark.parametrize("credentials", [
+    {"username": "\ud800", "password": "x"}, {"username": "officer", "password": "\ud800"},
+    {"username": "a\u0000b", "password": "x"}, {"username": "x" * 10_000, "password": "x"},
+    {"username": 7, "password": "x"}, {"username": "officer"},
+])
+def test_odd_credentials_are_refused_with_401_never_500(client, demo, credentials):
+    import json
+
+    response = client.post("/api/v1/token", data=json.dumps(credentials),
+                           content_type="application/json")
+    is_problem(response, 401)
+
+
 def test_non_json_token_request_is_400(client):
     is_problem(client.post("/api/v1/token", data="not json", content_type="text/plain"), 400)
 
@@ -68,6 +104,54 @@ def test_token_stops_working_after_a_password_reset(api, app):
         set_password(User.by_username("officer"), "another-long-password")
         db.session.commit()
     is_problem(officer.get("/api/v1/me"), 401)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_deleting_the_token_revokes_it(app, client, demo):
+    first, second = (client.post("/api/v1/token", json={"username": "officer", "password": demo})
+                     .get_json()["token"] for _ in range(2))
+    response = client.delete("/api/v1/token", headers=bearer(first))
+    assert response.status_code == 204 and response.get_data() == b""
+    is_problem(client.get("/api/v1/me", headers=bearer(first)), 401)
+    is_problem(client.delete("/api/v1/token", headers=bearer(first)), 401)
+    assert client.get("/api/v1/me", headers=bearer(second)).status_code == 200
+
+
+def test_deleting_a_token_needs_one(client):
+    is_problem(client.delete("/api/v1/token"), 401)
+
+
+def test_token_lifetime_is_a_setting(app, client, demo):
+    from datetime import datetime, timedelta
+
+    from hwc.core.db import utcnow
+    from hwc.core.settings import set_setting
+
+    with app.app_context():
+        set_setting("api_token_hours", 2)
+        db.session.commit()
+    before = utcnow()
+    body = client.post("/api/v1/token", json={"username": "officer", "password": demo}).get_json()
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert before + timedelta(hours=2) <= expires <= utcnow() + timedelta(hours=2)
+
+
+def test_an_expired_token_is_refused(app, client, demo):
+    from datetime import timedelta
+
+    from hwc.accounts.models import ApiToken
+    from hwc.core.db import utcnow
+
+    token = client.post("/api/v1/token", json={"username": "officer", "password": demo}
+                        ).get_json()["token"]
+    with app.app_context():
+        row = db.session.scalars(db.select(ApiToken)).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    is_problem(client.get("/api/v1/me", headers=bearer(token)), 401)
 
 
 def test_me_describes_the_caller(api):
@@ -381,3 +465,21 @@ def test_client_uuid_is_a_uuid(api):
                                        422)["errors"]
     body = claim_body(client_uuid=str(uuid.uuid4()))
     assert api("officer").post("/api/v1/claims", json=body).status_code == 201
+
+
+@pytest.mark.parametrize("request_", [
+    ("post", "/api/v1/token", {"json": {"username": "officer", "password": "nope"}}),
+    ("get", "/api/v1/me", {}),
+    ("get", "/api/v1/status/7K3MQ9TXD", {}),
+    ("get", "/api/v1/openapi.json", {}),
+    ("get", "/api/v1/nothing-here", {}),
+])
+def test_every_api_response_says_no_store(client, demo, request_):
+    method, path, kwargs = request_
+    response = getattr(client, method)(path, **kwargs)
+    assert response.headers["Cache-Control"] == "no-store", response.status_code
+
+
+def test_a_new_token_is_never_stored(client, demo):
+    response = client.post("/api/v1/token", json={"username": "officer", "password": demo})
+    assert response.headers["Cache-Control"] == "no-store"

@@ -43,3 +43,45 @@ def test_settings_come_from_the_environment(tmp_path, monkeypatch):
     assert (app.config["HWC_DEFAULT_LOCALE"], app.config["HWC_TIMEZONE"],
             app.config["HWC_CURRENCY"], app.config["SECRET_KEY"]) == (
         "ru", "Asia/Vladivostok", "RUB", "from-env")
+
+
+def throttled_address(app, **request_kwargs) -> str:
+    """The client address a failed login is counted under."""
+    from hwc.accounts.models import LoginThrottle
+    from hwc.extensions import db
+
+    app.test_client().post("/login", data={"username": "nobody", "password": "guess"},
+                           **request_kwargs)
+    with app.app_context():
+        [row] = db.session.scalars(db.select(LoginThrottle)).all()
+        return row.address
+
+
+def test_without_a_proxy_a_client_cannot_choose_its_own_address(app):
+    forged = {"headers": {"X-Forwarded-For": "203.0.113.5"},
+              "environ_overrides": {"REMOTE_ADDR": "198.51.100.7"}}
+    assert throttled_address(app, **forged) == "198.51.100.7"
+
+
+def test_behind_one_proxy_the_client_address_comes_from_it(database_url, tmp_path, monkeypatch):
+    from hwc.extensions import db
+    from tests.conftest import make_test_config
+
+    monkeypatch.setenv("HWC_PROXY_FIX", "1")
+    behind_proxy = create_app(make_test_config(database_url, tmp_path))
+    assert behind_proxy.config["HWC_PROXY_FIX"] == 1
+    from_proxy = {"headers": {"X-Forwarded-For": "203.0.113.9, 203.0.113.5"},
+                  "environ_overrides": {"REMOTE_ADDR": "10.0.0.2"}}
+    try:
+        assert throttled_address(behind_proxy, **from_proxy) == "203.0.113.5"
+    finally:
+        with behind_proxy.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("value", ["yes", "-1", "1.5"])
+def test_a_bad_proxy_count_stops_the_app_from_starting(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("HWC_PROXY_FIX", value)
+    with pytest.raises(InsecureConfiguration, match="HWC_PROXY_FIX"):
+        create_app({"SECRET_KEY": "k", "HWC_INSTANCE_PATH": str(tmp_path)})

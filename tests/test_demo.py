@@ -28,7 +28,7 @@ def test_demo_command_is_idempotent(runner, app):
     with app.app_context():
         assert counts() == before
         assert sorted(db.session.scalars(select(Region.path))) == paths
-        assert authenticate("officer", "pw-for-demo-1").ok
+        assert authenticate("officer", "pw-for-demo-1", address="192.0.2.1").ok
         assert before[2] == len(HUNCHUN) + len(KHASANSKY)
 
 
@@ -60,7 +60,7 @@ def test_demo_password_option_sets_every_password(runner, app):
     runner.invoke(args=["hwc", "demo", "--password", "second-password"])
     with app.app_context():
         usernames = db.session.scalars(select(User.username)).all()
-        assert all(authenticate(u, "second-password").ok for u in usernames)
+        assert all(authenticate(u, "second-password", address="192.0.2.1").ok for u in usernames)
 
 
 def test_demo_world_has_both_sides_of_the_border(ctx, demo):

@@ -26,7 +26,7 @@ from hwc.claims.pricing import claim_schedule
 from hwc.claims.queues import QueueFilters, queue_query
 from hwc.claims.validation import ClaimValidationError, parse_claim_input
 from hwc.core.db import local_date, utcnow
-from hwc.core.settings import set_setting
+from hwc.core.settings import SETTINGS, set_setting
 from hwc.extensions import db
 from hwc.workflow.errors import (
     ClaimNotFound,
@@ -790,10 +790,11 @@ def test_png_photo_is_accepted_and_stored_as_jpeg(world):
 
 
 def test_oversize_upload_is_rejected(world):
-    set_setting("max_upload_bytes", 2000)
+    smallest = SETTINGS["max_upload_bytes"].minimum
+    set_setting("max_upload_bytes", smallest)
     claim = make_claim("draft", photo=False)
-    data = jpeg_bytes(size=(400, 300)) + b"\0" * 2000
-    assert len(data) > 2000
+    data = jpeg_bytes(size=(400, 300)) + b"\0" * smallest
+    assert len(data) > smallest
     with pytest.raises(EvidenceRejected):
         add_evidence(claim, data, actor=user("officer"))
     assert db.session.scalar(select(func.count(Evidence.id))) == 0

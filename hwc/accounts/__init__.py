@@ -11,7 +11,17 @@ def init_app(app) -> None:
     login.session_protection = "strong"
 
     @login.user_loader
-    def load_user(session_id: str):
-        from hwc.accounts.models import User
+    def load_user(session_token: str):
+        from hwc.accounts.sessions import user_for_session
 
-        return User.from_session_id(session_id)
+        return user_for_session(session_token)
+
+    @app.before_request
+    def note_session_activity():
+        from flask import request
+        from flask_login import current_user
+
+        from hwc.accounts.sessions import note_activity
+
+        if request.endpoint != "static" and current_user.is_authenticated:
+            note_activity(current_user)

@@ -1,11 +1,11 @@
-"""Users: one role each, a region scope, a preferred language."""
+"""Users (one role each, a region scope, a preferred language) and their credentials: login
+sessions, API tokens and the count of recent failed logins."""
 
-import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,15 +31,10 @@ set_titles(Role, {
 })
 
 
-def new_session_nonce() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("senior = false OR role = 'approver'", name="senior_only_approver"),
-        CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,11 +48,7 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(16), default="zh_Hans")
     full_name: Mapped[str] = mapped_column(String(128), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Changing it (password reset, deactivation) ends every session of the user.
-    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region | None] = relationship()
@@ -69,18 +60,27 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+    # The login session this object was loaded through or has just started (not a column):
+    # Flask-Login keeps its token, not the user's id, in the session cookie.
+    login_session = None  # a LoginSession
+    login_session_token = None  # its token (str)
 
-    @classmethod
-    def from_session_id(cls, session_id: str) -> "User | None":
-        user_id, _, nonce = session_id.partition(":")
-        if not (user_id.isascii() and user_id.isdigit()):
-            return None
-        user = db.session.get(cls, int(user_id))
-        if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
-            return None
-        return user
+    def get_id(self) -> str:
+        if self.login_session_token is None:
+            raise RuntimeError("start a login session (hwc.accounts.sessions) before login_user")
+        return self.login_session_token
+
+    # UserMixin compares users by get_id(), which is now a session's token: compare the rows.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
 
     @classmethod
     def by_username(cls, username: str) -> "User | None":
@@ -95,3 +95,65 @@ class User(UserMixin, db.Model):
 
     def can_see_region(self, region: Region) -> bool:
         return any(region.is_within(root) for root in self.scope_regions)
+
+
+class LoginThrottle(db.Model):
+    """Recent failed logins for one account name from one client address.
+
+    Known and unknown names are counted alike, so the answer never tells which names exist;
+    and only the pair waits, so a stranger's failures never keep the real user out."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (
+        UniqueConstraint("account", "address"),
+        CheckConstraint("failures >= 0", name="failures_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The username as typed (normalised), or a digest of it when it cannot be a username.
+    account: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle {self.account}@{self.address} {self.failures}>"
+
+
+class LoginSession(db.Model):
+    """One logged-in browser. Its cookie carries a random token; only the token's SHA-256 is
+    kept here, and deleting the row (logout, password reset, deactivation, an administrator)
+    ends the session even for someone holding a copy of the cookie."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<LoginSession {self.id} user={self.user_id}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token of the JSON API; only its SHA-256 is stored. Deleting the row revokes it."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} user={self.user_id}>"

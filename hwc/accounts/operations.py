@@ -2,14 +2,20 @@
 
 Every change an administrator makes is written to the audit trail in the same transaction."""
 
+import hashlib
+import ipaddress
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hwc.accounts.models import Role, User, new_session_nonce
+from hwc.accounts.models import LoginThrottle, Role, User
+from hwc.accounts.sessions import end_all_sessions
 from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
 from hwc.extensions import db
@@ -43,6 +49,12 @@ class LoginResult:
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["HWC_PASSWORD_METHOD"])
+
+
+def _encodable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot hold (lone surrogates) replaced, so that hashing it
+    never fails; no password that can be set contains such characters."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _dummy_hash() -> str:
@@ -142,18 +154,17 @@ def _profile(user: User) -> dict:
 
 
 def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if len(password) < MIN_PASSWORD_LENGTH or _encodable(password) != password:
         raise InvalidUser("password")
 
 
 def set_password(user: User, password: str, *, actor: User | None = None) -> None:
-    """Set a new password and end every session of the user; the audit trail records that it
-    happened, never the password."""
+    """Set a new password, end every session of the user and revoke their API tokens; the
+    audit trail records that it happened, never the password."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
-    user.session_nonce = new_session_nonce()
-    user.failed_logins = 0
-    user.locked_until = None
+    end_all_sessions(user)
+    forget_failed_logins(user)
     db.session.flush()
     record_event("password_reset", actor=actor, changes={"user": user.username})
 
@@ -167,14 +178,14 @@ def set_language(user: User, language: str) -> None:
 
 
 def deactivate_user(user: User, *, actor: User | None = None) -> None:
-    """Stop the user from logging in and end every session; an administrator cannot
-    deactivate themselves. Deactivating an inactive user changes nothing."""
+    """Stop the user from logging in, end every session and revoke their API tokens; an
+    administrator cannot deactivate themselves. Deactivating an inactive user changes nothing."""
     if actor is not None and actor.id == user.id:
         raise InvalidUser("own_account")
     if not user.active:
         return
     user.active = False
-    user.session_nonce = new_session_nonce()
+    end_all_sessions(user)
     db.session.flush()
     record_event("user_deactivated", actor=actor, changes={
         "user": user.username, "active": {"from": True, "to": False}})
@@ -186,15 +197,25 @@ def reactivate_user(user: User, *, actor: User | None = None) -> None:
     if user.active:
         return
     user.active = True
-    user.failed_logins = 0
-    user.locked_until = None
+    forget_failed_logins(user)
     db.session.flush()
     record_event("user_reactivated", actor=actor, changes={
         "user": user.username, "active": {"from": False, "to": True}})
 
 
+def end_user_sessions(user: User, *, actor: User | None = None) -> tuple[int, int]:
+    """An administrator ends every login session of ``user`` and revokes their API tokens
+    (a lost phone, a shared computer); the user can still log in. Audited with the counts;
+    returns them (sessions, tokens)."""
+    sessions, tokens = end_all_sessions(user)
+    record_event("sessions_ended", actor=actor, changes={
+        "user": user.username, "sessions": sessions, "api_tokens": tokens})
+    return sessions, tokens
+
+
 def lockout_delay(failed_logins: int) -> timedelta:
-    """How long an account waits after its ``failed_logins``-th failure (zero while free)."""
+    """How long an (account, address) pair waits after its ``failed_logins``-th failure
+    (zero while free)."""
     config = current_app.config
     over = failed_logins - config["LOGIN_FREE_ATTEMPTS"]
     if over <= 0:
@@ -204,24 +225,84 @@ def lockout_delay(failed_logins: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def authenticate(username: str, password: str, *, now: datetime | None = None) -> LoginResult:
-    """Check a login. Failures are counted; past the free attempts the account must wait, longer
-    after each further failure, and while it waits not even the right password lets anyone in."""
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def account_key(username: str) -> str:
+    """The name failures are counted under: the normalised username when it could be one,
+    else ``#`` and a digest (so odd input is never stored or looked up as it is)."""
+    name = (username or "").strip().lower()
+    return name if USERNAME.fullmatch(name) else "#" + _digest(name)
+
+
+def address_key(address: str | None) -> str:
+    """The client address in canonical form, or ``#`` and a digest when it is not one."""
+    try:
+        return str(ipaddress.ip_address(address or ""))
+    except ValueError:
+        return "#" + _digest(address or "")
+
+
+def _throttle(account: str, address: str, *, lock: bool = False) -> LoginThrottle | None:
+    query = select(LoginThrottle).where(LoginThrottle.account == account,
+                                        LoginThrottle.address == address)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def _record_failure(account: str, address: str, now: datetime) -> timedelta:
+    """Count one failure for the pair (safely when several workers count at once) and return
+    how long it must wait now. Pairs quiet for ``LOGIN_FORGET_AFTER_SECONDS`` are forgotten."""
+    forget_before = now - timedelta(seconds=current_app.config["LOGIN_FORGET_AFTER_SECONDS"])
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.last_failed_at < forget_before))
+    row = _throttle(account, address, lock=True)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = LoginThrottle(account=account, address=address, failures=0,
+                                    last_failed_at=now)
+                db.session.add(row)
+        except IntegrityError:  # another worker counted the pair's first failure just now
+            row = _throttle(account, address, lock=True)
+    row.failures += 1
+    row.last_failed_at = now
+    delay = lockout_delay(row.failures)
+    row.locked_until = now + delay if delay else None
+    db.session.flush()
+    return delay
+
+
+def forget_failed_logins(user: User) -> None:
+    """A fresh start for the account from every address (password reset, reactivation)."""
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.account == user.username))
+
+
+def authenticate(username: str, password: str, *, address: str | None,
+                 now: datetime | None = None) -> LoginResult:
+    """Check a login from the client ``address``.
+
+    Every path costs one password hash and gives the same answers for names that exist and
+    names that do not. Failures are counted per (name, address): past the free attempts the
+    pair waits, longer after each further failure, and while it waits not even the right
+    password lets it in; the same account from another address is not affected.
+    Call inside the request's transaction and commit it whatever the result."""
     now = now or utcnow()
-    user = User.by_username(username or "")
-    if user is None:
-        check_password_hash(_dummy_hash(), password or "")
-        return LoginResult(None)
-    if user.locked_until is not None and user.locked_until > now:
-        return LoginResult(None, wait_seconds=int((user.locked_until - now).total_seconds()) + 1)
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        user.failed_logins += 1
-        delay = lockout_delay(user.failed_logins)
-        user.locked_until = now + delay if delay else None
-        db.session.flush()
+    dummy = _dummy_hash()  # computed before the lookup, so its first cost falls on any name
+    account, address = account_key(username), address_key(address)
+    user = None if account.startswith("#") else User.by_username(account)
+    stored = user.password_hash if user is not None else dummy
+    password_ok = check_password_hash(stored, _encodable(password or ""))
+    throttle = _throttle(account, address)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        return LoginResult(None, wait_seconds=math.ceil((throttle.locked_until - now)
+                                                        .total_seconds()))
+    if not password_ok or user is None or not user.active:
+        delay = _record_failure(account, address, now)
         return LoginResult(None, wait_seconds=int(delay.total_seconds()))
-    user.failed_logins = 0
-    user.locked_until = None
+    if throttle is not None:
+        db.session.delete(throttle)
     user.last_login_at = now
     db.session.flush()
     return LoginResult(user)

@@ -25,21 +25,17 @@ from hwc.accounts.operations import (
     authenticate,
     create_user,
     deactivate_user,
+    end_user_sessions,
     reactivate_user,
     set_password,
     update_user,
 )
+from hwc.accounts.sessions import end_session, open_credentials, start_session
+from hwc.core.redirects import safe_redirect_target
 from hwc.extensions import db, limiter
 from hwc.regions.models import Region
 
 bp = Blueprint("accounts", __name__)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,14 +43,17 @@ def safe_next(target: str | None) -> str | None:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=safe_redirect_target(request.args.get("next")) or "")
     status = 200
     if form.validate_on_submit():
-        result = authenticate(form.username.data, form.password.data)
-        db.session.commit()
+        result = authenticate(form.username.data, form.password.data,
+                              address=request.remote_addr)
+        if result.ok:
+            start_session(result.user)
+        db.session.commit()  # a failure must be counted too
         if result.ok:
             login_user(result.user)
-            return redirect(safe_next(form.next.data) or url_for("core.index"))
+            return redirect(safe_redirect_target(form.next.data) or url_for("core.index"))
         status = 401 if not result.wait_seconds else 429
         if result.wait_seconds:
             minutes = max(1, (result.wait_seconds + 59) // 60)
@@ -75,6 +74,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    end_session(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
@@ -151,10 +152,11 @@ def get_user_or_404(user_id: int) -> User:
 
 
 def render_edit(user: User, form=None, password_form=None, status: int = 200):
+    sessions, tokens = open_credentials(user)
     return render_template(
         "accounts/edit_user.html", user=user, form=form or UserForm.of(user),
         password_form=password_form or PasswordResetForm(formdata=None),
-        confirm_form=ConfirmForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None), open_sessions=sessions, open_tokens=tokens,
     ), status
 
 
@@ -230,5 +232,18 @@ def reset_password(user_id: int):
         return render_edit(user, password_form=form, status=422)
     db.session.commit()
     flash(_("The password of %(username)s was changed; their sessions have ended.",
+            username=user.username), "info")
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/sessions")
+@roles_required(Role.admin)
+def end_sessions(user_id: int):
+    user = get_user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    end_user_sessions(user, actor=current_user)
+    db.session.commit()
+    flash(_("Every session of %(username)s has ended and their API tokens no longer work.",
             username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))

@@ -2,7 +2,6 @@
 
 
 def init_app(app) -> None:
-    from hwc.api import models  # noqa: F401 - registers the tables
     from hwc.api.views import bp
     from hwc.core.security import SELF_AUTHENTICATING_BLUEPRINTS
 

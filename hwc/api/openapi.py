@@ -119,7 +119,9 @@ PATHS = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["username", "password"],
             "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
-        "responses": {"200": _json(_ref("Token"), "A bearer token"), **_errors(400, 401, 429)}}},
+        "responses": {"200": _json(_ref("Token"), "A bearer token"), **_errors(400, 401, 429)}},
+        "delete": {"summary": "Revoke the token used for this call", "responses": {
+            "204": {"description": "Revoked: the token no longer works"}, **_errors(401)}}},
     "/api/v1/me": {"get": {"summary": "The caller", "responses": {
         "200": _json(_ref("Me"), "The caller"), **_errors(401)}}},
     "/api/v1/regions": {"get": {"summary": "Regions in the caller's scope", "responses": {

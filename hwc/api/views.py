@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from hwc.accounts.models import Role
 from hwc.accounts.operations import authenticate
 from hwc.api import serializers as out
-from hwc.api.auth import authenticate_request, issue_token
+from hwc.api.auth import authenticate_request, issue_token, revoke_token
 from hwc.api.openapi import openapi_document
 from hwc.api.problems import ApiProblem, init_blueprint
 from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
@@ -96,7 +96,7 @@ def token():
     if not isinstance(username, str) or not isinstance(password, str):
         raise ApiProblem(401, _("The username or password is not correct."),
                          kind="bad-credentials")
-    result = authenticate(username, password)
+    result = authenticate(username, password, address=request.remote_addr)
     if not result.ok:
         db.session.commit()  # the failure count must stick
         if result.wait_seconds:
@@ -106,6 +106,12 @@ def token():
                          kind="bad-credentials")
     value, row = issue_token(result.user)
     return jsonify(token=value, expires_at=out.iso(row.expires_at))
+
+
+@bp.delete("/token")
+def revoke():
+    revoke_token(g.api_token)
+    return Response(status=204)
 
 
 @bp.get("/me")

@@ -2,18 +2,37 @@
 
 from decimal import Decimal
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, ValidationError
 
-from hwc.core.settings import SETTINGS, get_setting
+from hwc.core.settings import SETTINGS, SettingSpec, get_setting
 
 REQUIRED = _l("This field is required.")
-NOT_NEGATIVE = _l("Enter a number of zero or more.")
-TOO_LARGE = _l("This number is too large.")
-# Far above any sensible deadline, amount or size, and short enough for the settings table.
-LARGEST = 10**15
+
+
+def range_message(spec: SettingSpec) -> str:
+    """What the reader sees for a value outside the setting's range, numbers in their locale."""
+    return _("Enter a number from %(min)s to %(max)s.", min=format_decimal(spec.minimum),
+             max=format_decimal(spec.maximum))
+
+
+def within(spec: SettingSpec):
+    """A validator that refuses values outside ``spec``'s range or with too many places."""
+
+    def validate(form, field) -> None:
+        value = field.data
+        if value is None:
+            return  # the field's own error says why
+        if not spec.minimum <= value <= spec.maximum:
+            raise ValidationError(range_message(spec))
+        if isinstance(value, Decimal) and -value.as_tuple().exponent > spec.places:
+            raise ValidationError(_("Use at most %(num)d decimal places.", num=spec.places))
+
+    return validate
 
 
 class SettingsForm(FlaskForm):
@@ -32,13 +51,13 @@ class SettingsForm(FlaskForm):
         return {key: self[key].data for key in SETTINGS}
 
 
-for _key, (_kind, _default, _label) in SETTINGS.items():
-    _validators = [InputRequired(REQUIRED), NumberRange(min=0, message=NOT_NEGATIVE),
-                   NumberRange(max=LARGEST, message=TOO_LARGE)]
-    if _kind is Decimal:
-        _field = DecimalField(_label, places=None, validators=_validators,
-                              render_kw={"inputmode": "decimal", "min": 0, "step": "any"})
+for _key, _spec in SETTINGS.items():
+    _validators = [InputRequired(REQUIRED), within(_spec)]
+    _bounds = {"min": _spec.minimum, "max": _spec.maximum}
+    if _spec.kind is Decimal:
+        _field = DecimalField(_spec.label, places=None, validators=_validators,
+                              render_kw={"inputmode": "decimal", "step": "any", **_bounds})
     else:
-        _field = IntegerField(_label, validators=_validators,
-                              render_kw={"inputmode": "numeric", "min": 0, "step": 1})
+        _field = IntegerField(_spec.label, validators=_validators,
+                              render_kw={"inputmode": "numeric", "step": 1, **_bounds})
     setattr(SettingsForm, _key, _field)

@@ -8,10 +8,11 @@ from flask_login import current_user
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
 from hwc.config import LANGUAGES
-from hwc.core.forms import SettingsForm
+from hwc.core.forms import SettingsForm, range_message
 from hwc.core.i18n import LANGUAGE_COOKIE, match_language
 from hwc.core.landing import landing_endpoint
-from hwc.core.settings import change_settings
+from hwc.core.redirects import safe_redirect_target
+from hwc.core.settings import SETTINGS, InvalidSetting, change_settings
 from hwc.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -38,12 +39,10 @@ def set_language():
 
         set_user_language(current_user, chosen)
         db.session.commit()
-    target = request.form.get("next") or url_for("core.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    response = redirect(target)
+    response = redirect(safe_redirect_target(request.form.get("next")) or url_for("core.index"))
     response.set_cookie(
-        LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
 
@@ -58,9 +57,10 @@ def settings():
         return render_template("core/settings.html", form=form), 422
     try:
         changes = change_settings(form.values(), actor=current_user)
-    except ValueError:
+    except InvalidSetting as error:
         db.session.rollback()
-        flash(_("Settings cannot be negative. Nothing was saved."), "error")
+        field = form[error.key]
+        field.errors = [*field.errors, range_message(SETTINGS[error.key])]
         return render_template("core/settings.html", form=form), 422
     db.session.commit()
     flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")

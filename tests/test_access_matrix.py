@@ -38,8 +38,10 @@ EXPECTED = {
     ("accounts.deactivate", "POST"): ("LFFFFFK", "LFFFFFK", "LFFFFFM"),
     ("accounts.reactivate", "POST"): ("LFFFFFK", "LFFFFFK", "LFFFFFM"),
     ("accounts.reset_password", "POST"): ("LFFFFFK", "LFFFFFK", "LFFFFFM"),
+    ("accounts.end_sessions", "POST"): ("LFFFFFK", "LFFFFFK", "LFFFFFM"),
     # api: tokens and reads
     ("api.token", "POST"): "KKKKKKK",
+    ("api.revoke", "DELETE"): "LKKKKKK",
     ("api.me", "GET"): "LKKKKKK",
     ("api.regions", "GET"): "LKKKKKK",
     ("api.openapi", "GET"): "KKKKKKK",

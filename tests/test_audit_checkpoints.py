@@ -135,6 +135,14 @@ def test_intact_signed_trail_verifies(history, runner):
     assert f"{LENGTH} events" in result.output
 
 
+@pytest.mark.parametrize("batch", [1, 3, 5])
+def test_verify_reads_events_and_checkpoints_in_batches(history, batch):
+    assert verify_chain(batch=batch).ok
+    tamper(update(CHECKPOINTS).where(CHECKPOINTS.c.number == 3).values(hash="0" * 64))
+    report = verify_chain(batch=batch)
+    assert (report.ok, report.bad_seq) == (False, 12)
+
+
 def test_the_demo_world_verifies_with_its_checkpoints(runner, demo, app):
     with app.app_context():
         assert db.session.scalars(select(AuditCheckpoint)).first() is not None
@@ -358,6 +366,39 @@ def test_a_bad_kept_checkpoint_file_is_a_clear_message(history, runner, tmp_path
     assert result.exit_code == 2
     assert "bad.jsonl" in result.output
     assert "Traceback" not in result.output
+
+
+def self_signed_line(seq: int) -> str:
+    """A checkpoint line signed with a key of its own, as anyone could write one."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from hwc.workflow.audit_keys import AuditKey
+    from hwc.workflow.audit_signing import checkpoint_message
+
+    key = AuditKey.of(Ed25519PrivateKey.generate())
+    fields = {"number": 1, "seq": seq, "hash": "a" * 64, "created_at": "2026-01-01T00:00:00Z"}
+    signature = key.sign(checkpoint_message(*fields.values()))
+    return json.dumps({**fields, "signature": signature, "public_key": key.public_key_base64,
+                       "fingerprint": key.fingerprint}) + "\n"
+
+
+@pytest.mark.parametrize("seq", [LENGTH + 100, 2**31 - 1])
+def test_a_kept_checkpoint_beyond_the_chain_says_the_chain_was_cut_back(
+        history, runner, tmp_path, seq):
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text(self_signed_line(seq))
+    result = verify(runner, "--against", str(kept))
+    assert result.exit_code == 1, result.output
+    assert f"event {seq}" in result.output
+
+
+def test_a_kept_checkpoint_with_an_impossible_sequence_number_is_a_clear_message(
+        history, runner, tmp_path):
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text(self_signed_line(2**31))
+    result = verify(runner, "--against", str(kept))
+    assert result.exit_code == 2, result.output
+    assert "kept.jsonl" in result.output
 
 
 def test_a_missing_kept_checkpoint_file_is_a_clear_message(history, runner, tmp_path):

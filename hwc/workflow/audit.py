@@ -107,7 +107,7 @@ def record_event(
         sign_head(head, key)
     else:
         current_app.logger.error("audit event %d appended after a head whose signature does not "
-                                 "hold; the head stays unsigned: run flask hwc audit verify",
+                                 "hold; the head is not re-signed: run flask hwc audit verify",
                                  event.seq)
     db.session.flush()
     return event

@@ -22,6 +22,7 @@ from hwc.workflow.audit_keys import PUBLIC_KEY_BYTES, AuditKey, fingerprint, sig
 from hwc.workflow.models import AuditCheckpoint, AuditHead
 
 HASH = re.compile(r"[0-9a-f]{64}")
+LARGEST_NUMBER = 2**31 - 1  # the largest sequence number an Integer column holds everywhere
 
 
 def _time(moment: datetime) -> str:
@@ -114,7 +115,7 @@ class KeptCheckpoint:
 
 
 def _positive(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= LARGEST_NUMBER
 
 
 def _parse(line: str) -> KeptCheckpoint | None:

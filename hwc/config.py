@@ -30,6 +30,10 @@ def settings_from_env(instance_path: str) -> dict:
         "HWC_CURRENCY": os.environ.get("HWC_CURRENCY", "CNY"),
         "HWC_UPLOAD_PATH": str(Path(instance_path) / "uploads"),
         "HWC_PASSWORD_METHOD": os.environ.get("HWC_PASSWORD_METHOD", "scrypt"),
+        # The key that signs the audit trail lives outside the database (created if missing).
+        "HWC_AUDIT_KEY_PATH": os.environ.get(
+            "HWC_AUDIT_KEY_PATH", str(Path(instance_path) / "audit-ed25519.pem")),
+        "HWC_AUDIT_CHECKPOINT_EVERY": int(os.environ.get("HWC_AUDIT_CHECKPOINT_EVERY", "100")),
         # Cookies only over HTTPS unless HWC_SECURE_COOKIES=0 (plain http on localhost).
         "SESSION_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "REMEMBER_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",

@@ -17,6 +17,13 @@ from hwc.workflow.service import perform
 from tests.factories import claim_body, make_claim
 
 EVENTS = WorkflowEvent.__table__
+HEAD = AuditHead.__table__
+
+
+@pytest.fixture(autouse=True)
+def _english(app, monkeypatch):
+    """The checks below read the problems in English, whatever the catalogues hold."""
+    monkeypatch.setitem(app.config, "HWC_DEFAULT_LOCALE", "en")
 
 
 def user(username: str) -> User:
@@ -203,6 +210,41 @@ def test_rehashing_the_rest_of_the_chain_disagrees_with_the_head(chain, middle):
     report = verify_chain()
     assert not report.ok
     assert "removed" in report.problem
+
+
+def recompute_from(seq: int, comment: str) -> None:
+    """Alter one event's comment and recompute every following hash, and the head, with the
+    application's own digest: a rewrite that leaves no broken link."""
+    db.session.expire_all()
+    events, previous, rewritten = all_events(), None, []
+    for event in events:
+        if event.seq == seq:
+            event.comment = comment
+        if event.seq >= seq:
+            event.prev_hash = previous.hash if previous else "0" * 64
+            event.hash = event_digest(event)
+            rewritten.append((event.seq, event.comment, event.prev_hash, event.hash))
+        previous = event
+    db.session.rollback()
+    for number, comment_, prev_hash, hash_ in reversed(rewritten):
+        tamper(update(EVENTS).where(EVENTS.c.seq == number)
+               .values(comment=comment_, prev_hash=prev_hash, hash=hash_))
+    tamper(update(HEAD).values(seq=rewritten[-1][0], hash=rewritten[-1][3]))
+
+
+@pytest.mark.parametrize("removed", [1, 3])
+def test_deleting_the_newest_events_and_moving_the_head_back_is_detected(chain, runner, removed):
+    last = chain[-removed - 1]
+    tamper(delete(EVENTS).where(EVENTS.c.seq > last.seq))
+    tamper(update(HEAD).values(seq=last.seq, hash=last.hash))
+    assert not verify_chain().ok
+    assert run_verify(runner).exit_code == 1
+
+
+def test_rewriting_an_early_event_and_recomputing_every_hash_is_detected(chain, runner):
+    recompute_from(2, "nothing happened")
+    assert not verify_chain().ok
+    assert run_verify(runner).exit_code == 1
 
 
 # --- what is recorded -----------------------------------------------------------------------

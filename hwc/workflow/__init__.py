@@ -1,4 +1,4 @@
-"""The claim workflow: the one state machine, and the hash-chained audit trail."""
+"""The claim workflow: the one state machine, and the hash-chained, signed audit trail."""
 
 
 def init_app(app) -> None:

@@ -1,8 +1,9 @@
-"""The audit trail: an append-only chain of events, each holding the hash of the one before."""
+"""The audit trail: an append-only chain of events, each holding the hash of the one before; its
+head and regular checkpoints are signed with the instance's audit key (``audit_keys``)."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hwc.accounts.models import User
@@ -38,12 +39,42 @@ class WorkflowEvent(db.Model):
         return f"<WorkflowEvent {self.seq} {self.action} {self.from_status}->{self.to_status}>"
 
 
+SIGNATURE_LENGTH = 88  # 64 bytes in base64
+FINGERPRINT_LENGTH = 16
+
+
 class AuditHead(db.Model):
-    """The chain's head (one row): the last sequence number and hash. Appending locks it, so
-    concurrent writers queue instead of forking the chain, and removing the newest events shows."""
+    """The chain's head (one row): the last sequence number and hash, and how many checkpoints
+    there are, signed together with the audit key. Appending locks it, so concurrent writers queue
+    instead of forking the chain; moving it back or dropping a checkpoint needs the key."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    checkpoints: Mapped[int] = mapped_column(default=0, server_default="0")
+    signature: Mapped[str | None] = mapped_column(String(SIGNATURE_LENGTH))
+    key_fingerprint: Mapped[str | None] = mapped_column(String(FINGERPRINT_LENGTH))
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement that event ``seq`` had ``hash``: written every
+    ``HWC_AUDIT_CHECKPOINT_EVERY`` events and by ``flask hwc audit checkpoint``, which prints it
+    for an auditor to keep offline. Numbered 1, 2, 3 … without gaps, in the order of ``seq``."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("seq > 0", name="seq_positive"),
+    )
+
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signature: Mapped[str] = mapped_column(String(SIGNATURE_LENGTH))
+    key_fingerprint: Mapped[str] = mapped_column(String(FINGERPRINT_LENGTH))
+
+    def __repr__(self) -> str:
+        return f"<AuditCheckpoint {self.number} at event {self.seq}>"

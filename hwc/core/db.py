@@ -64,16 +64,16 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    """A request that may write takes SQLite's write lock when its transaction begins, so two
-    writers queue (up to the busy timeout) instead of failing at once with "database is
-    locked" when both try to upgrade a read lock. Page views (GET, HEAD) begin a plain read
-    transaction and never wait for a writer."""
+    """A web request that may write (POST, PUT, PATCH, DELETE) takes SQLite's write lock when
+    its transaction begins, so concurrent writers queue (up to the busy timeout) instead of
+    failing at once with "database is locked" when both try to upgrade a read lock. Page views
+    and commands begin a plain transaction, which never waits while it only reads."""
     if connection.dialect.name != "sqlite":
         return
     from flask import has_request_context, request
 
-    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def init_sqlite() -> None:

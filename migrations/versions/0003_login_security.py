@@ -1,6 +1,6 @@
 """login security
 
-Revision ID: 0003_login_security
+Revision ID: 0003
 Revises: 0002
 Failed logins counted per (account name, client address) in login_throttles instead of on the
 user (users.failed_logins and users.locked_until go). Login sessions kept on the server in
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_login_security'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None

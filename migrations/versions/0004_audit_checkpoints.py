@@ -1,7 +1,7 @@
 """audit checkpoints
 
-Revision ID: 0003_audit_checkpoints
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 The audit chain's head is signed with the instance's audit key and counts its checkpoints;
 signed checkpoints of the chain.
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_audit_checkpoints'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

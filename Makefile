@@ -52,4 +52,5 @@ clean:
 
 ## make bench: filing and queue timings with 5,000 claims (figures in README.md)
 bench: $(VENV)/.test-installed compile-translations
+	$(BIN)/python bench/uploads.py
 	$(BIN)/python bench/queue_and_filing.py --claims 5000

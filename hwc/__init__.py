@@ -25,6 +25,10 @@ def create_app(config: dict | None = None) -> Flask:
     check_secret_key(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from hwc.core import edge
+
+    edge.init_app(app)  # before any route is added: it bounds <int:…> in URLs
+
     from hwc import extensions
 
     extensions.db.init_app(app)

@@ -291,6 +291,17 @@ def test_unknown_user_is_not_found(admin):
     assert admin.post("/admin/users/99999/deactivate").status_code == 404
 
 
+@pytest.mark.parametrize("user", [2**63, 2**64, 10**30])
+def test_user_id_beyond_the_database_integer_is_not_found(admin, user):
+    assert admin.get(f"/admin/users/{user}").status_code == 404
+    assert admin.post(f"/admin/users/{user}").status_code == 404
+    assert admin.post(f"/admin/users/{user}/password").status_code == 404
+
+
+def test_rate_schedule_id_beyond_the_database_integer_is_not_found(admin):
+    assert admin.get(f"/admin/rates/{2**64}").status_code == 404
+
+
 # Regions
 
 def test_region_tree_shows_codes_levels_and_names(app, admin):

@@ -407,3 +407,66 @@ def test_client_uuid_is_a_uuid(api):
                                        422)["errors"]
     body = claim_body(client_uuid=str(uuid.uuid4()))
     assert api("officer").post("/api/v1/claims", json=body).status_code == 201
+
+
+# --- bad input at the edge is a problem document, never a 500 ------------------------------
+
+HUGE_ID = 2**64
+
+
+def test_evidence_id_beyond_the_database_integer_is_404(api):
+    officer = api("officer")
+    code = file_claim(officer)
+    is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{HUGE_ID}"), 404)
+    is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{2**63}"), 404)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/token", "/api/v1/claims",
+                                  "/api/v1/claims/{code}/transitions"])
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 100_000, "[" * 33 + "]" * 33])
+def test_deeply_nested_json_is_a_400_problem(api, path, body):
+    officer = api("officer")
+    code = file_claim(officer)
+    response = officer.post(path.format(code=code), data=body, content_type="application/json",
+                            headers={"Accept-Language": "en"})
+    assert "nested too deeply" in is_problem(response, 400)["detail"]
+
+
+@pytest.mark.parametrize("body", ['{"username": NaN, "password": "x"}',
+                                  '{"username": "a", "password": -Infinity}',
+                                  '{"username": "a", "password": "x"', b'{"username": "\xff"}'])
+def test_json_that_is_not_json_is_a_400_problem(client, body):
+    response = client.post("/api/v1/token", data=body, content_type="application/json",
+                           headers={"Accept-Language": "en"})
+    assert "not valid JSON" in is_problem(response, 400)["detail"]
+
+
+def test_json_nested_within_the_limit_is_read(api):
+    officer = api("officer")
+    body = claim_body()
+    body["incident"]["narrative"] = "[" * 200  # brackets inside a string are text
+    body["extra"] = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+    assert officer.post("/api/v1/claims", json=body).status_code == 201
+
+
+@pytest.mark.parametrize(("where", "name"), [
+    (lambda b: b["incident"].update(narrative="tiger \ud800 attack"), "incident.narrative"),
+    (lambda b: b["claimant"].update(name="\udfff"), "claimant.name"),
+    (lambda b: b["losses"][1].update(description="a\udc00b"), "losses[1].description"),
+    (lambda b: b.update({"\ud800": "key"}), ""),
+])
+def test_lone_surrogates_are_refused_naming_the_field(api, where, name):
+    body = claim_body()
+    where(body)
+    raw = __import__("json").dumps(body)  # escapes the surrogate as \ud800, as a client would
+    response = api("officer").post("/api/v1/claims", data=raw, content_type="application/json",
+                                   headers={"Accept-Language": "en"})
+    problem = is_problem(response, 422)
+    assert problem["errors"] == {name: ["Contains a character that is not valid text "
+                                        "(a lone surrogate)."]}
+
+
+def test_lone_surrogate_in_the_token_request_is_refused(client):
+    response = client.post("/api/v1/token", data='{"username": "\\ud800", "password": "x"}',
+                           content_type="application/json")
+    is_problem(response, 422)

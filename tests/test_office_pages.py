@@ -333,3 +333,11 @@ def test_exports_neutralise_spreadsheet_formulas(office, app, demo):
 
 def test_officers_do_not_see_the_dashboard(office):
     assert office("officer").get("/dashboard").status_code == 403
+
+
+# --- bounds at the edge: ids, dates and page tokens -----------------------------------------
+
+def test_evidence_id_beyond_the_database_integer_is_404(office, claims):
+    for evidence_id in (2**63, 2**64, 10**30):
+        response = office("auditor").get(f"/claims/{claims['submitted']}/evidence/{evidence_id}")
+        assert response.status_code == 404

@@ -52,7 +52,9 @@ def commit_or_rollback(response):
 
 
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    """The request's JSON object, or a 400 problem. A body that is malformed or over the edge's
+    bounds (``hwc.core.edge``) is refused with its own message before it gets here."""
+    body = request.get_json(silent=not request.is_json)
     if not isinstance(body, dict):
         raise ApiProblem(400, _("The request body must be a JSON object."), kind="bad-json")
     return body

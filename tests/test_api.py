@@ -421,6 +421,29 @@ def test_evidence_id_beyond_the_database_integer_is_404(api):
     is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{2**63}"), 404)
 
 
+@pytest.mark.parametrize("key", ["actor", "claim", "action_", "version_", "flag", "assessed"])
+def test_keys_an_action_does_not_take_are_refused_by_name(api, key):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    response = verifier.post(f"/api/v1/claims/{code}/transitions",
+                             json={"action": "return", "comment": "which cow?", key: 1},
+                             headers={"Accept-Language": "en"})
+    assert is_problem(response, 422)["errors"] == {key: ["This action does not take this field."]}
+    assert verifier.get(f"/api/v1/claims/{code}").get_json()["status"] == "under_verification"
+
+
+def test_each_action_takes_its_own_fields(api, rates):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit", comment="filed at the village office")
+    version = verifier.act(code, "start_verification").get_json()["version"]
+    claim = verifier.act(code, "verify", findings="tracks", version=version,
+                         assessed=[{"index": 0, "quantity": "1"}]).get_json()
+    assert claim["status"] == "verified" and claim["amounts"]["assessed"] == "7575.00"
+
+
 @pytest.mark.parametrize("path", ["/api/v1/token", "/api/v1/claims",
                                   "/api/v1/claims/{code}/transitions"])
 @pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 100_000, "[" * 33 + "]" * 33])

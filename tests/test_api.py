@@ -493,3 +493,24 @@ def test_lone_surrogate_in_the_token_request_is_refused(client):
     response = client.post("/api/v1/token", data='{"username": "\\ud800", "password": "x"}',
                            content_type="application/json")
     is_problem(response, 422)
+
+
+@pytest.mark.parametrize("occurred_at", ["0001-01-01T00:00:00+08:00", "1900-01-01T00:00:00+08:00",
+                                         "1999-12-31T23:59:59+00:00",
+                                         "9999-12-31T23:59:59-14:00"])
+def test_incident_times_outside_the_sane_range_are_422(api, occurred_at):
+    body = claim_body()
+    body["incident"]["occurred_at"] = occurred_at
+    response = api("officer").post("/api/v1/claims", json=body, headers={"Accept-Language": "en"})
+    assert list(is_problem(response, 422)["errors"]) == ["incident.occurred_at"]
+
+
+def test_incident_time_on_the_earliest_day_is_accepted(api, app):
+    from datetime import date
+
+    with app.app_context():
+        import_rates(effective_from=date(1999, 1, 1))
+        db.session.commit()
+    body = claim_body()
+    body["incident"]["occurred_at"] = "2000-01-01T00:00:00+00:00"
+    assert api("officer").post("/api/v1/claims", json=body).status_code == 201

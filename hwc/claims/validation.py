@@ -7,7 +7,7 @@ translated in the caller's language.
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
@@ -27,6 +27,8 @@ UNITS_FOR_KIND = {
     LossKind.property: {Unit.item, Unit.m2},
 }
 MAX_ITEMS = 50
+# No scheme pays for older incidents, and older dates break the conversions between zones.
+EARLIEST_INCIDENT = date(2000, 1, 1)
 
 
 class ClaimValidationError(ValueError):
@@ -186,6 +188,11 @@ def parse_occurred_at(errors, name, value) -> datetime | None:
         return None
     if moment.tzinfo is None:
         errors.add(name, _("Give the time zone offset, such as +08:00."))
+        return None
+    # Compared without converting zones: a year-1 or year-9999 time has no UTC equivalent.
+    if moment.date() < EARLIEST_INCIDENT:
+        errors.add(name, _("The incident cannot be before %(date)s.",
+                           date=EARLIEST_INCIDENT.isoformat()))
         return None
     if moment > utcnow() + timedelta(minutes=10):
         errors.add(name, _("The incident cannot be in the future."))

@@ -1,8 +1,6 @@
 """The office pages: queues with filters, the claim page with its actions, batch approval,
 and evidence photos (served only to users whose area holds the claim)."""
 
-from datetime import date
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,6 +16,7 @@ from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyFo
 from hwc.claims.models import Claim, ClaimStatus, Evidence, Species
 from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.queues import QueueFilters, queue_page, queue_statuses
+from hwc.core.edge import DateOutOfRange, parse_date
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow.errors import WorkflowError
@@ -43,6 +42,15 @@ def reason_titles() -> dict[str, str]:
     return {code: reason_title(code) for code in REJECTION_REASONS}
 
 
+# The query-string keys of the queue's filters: links to other pages and exports carry only
+# these, never whatever else a URL held (``fmt``, ``_scheme``, ``endpoint`` break ``url_for``).
+FILTER_ARGS = ("region", "status", "species", "date_from", "date_to", "overdue", "sort")
+
+
+def filter_args(args) -> dict[str, str]:
+    return {name: args[name] for name in FILTER_ARGS if args.get(name)}
+
+
 def parse_filters(args) -> tuple[QueueFilters, dict]:
     filters, errors = QueueFilters(), {}
     if args.get("region"):
@@ -59,9 +67,9 @@ def parse_filters(args) -> tuple[QueueFilters, dict]:
     for name in ("date_from", "date_to"):
         if args.get(name):
             try:
-                setattr(filters, name, date.fromisoformat(args[name]))
-            except ValueError:
-                errors[name] = _("Use a date such as 2026-11-20.")
+                setattr(filters, name, parse_date(args[name]))
+            except DateOutOfRange as error:
+                errors[name] = error.message
     filters.overdue = args.get("overdue") == "1"
     filters.sort = args.get("sort") if args.get("sort") in ("due", "reported", "amount") else (
         "due" if current_user.role not in (Role.auditor, Role.admin) else "reported")
@@ -76,7 +84,7 @@ def queue():
     filters, errors = parse_filters(request.args)
     claims, next_token = queue_page(current_user, filters)
     regions = db.session.scalars(Region.subtree(*current_user.scope_regions)).all()
-    args = {k: v for k, v in request.args.items() if k != "after"}
+    args = filter_args(request.args)
     return render_template(
         "claims/queue.html", claims=claims, filters=filters, errors=errors,
         statuses=queue_statuses(current_user), regions=regions, species=list(Species),

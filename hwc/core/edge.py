@@ -1,9 +1,10 @@
-"""Bounds checked where a request comes in: ids in URLs and JSON bodies.
+"""Bounds checked where a request comes in: ids in URLs, JSON bodies and calendar dates.
 
 Whatever lies outside them is refused here with a clear message, before it can reach the
 database or the time-zone arithmetic, where it would end as a server error."""
 
 import re
+from datetime import date
 
 import flask
 from flask.json.provider import DefaultJSONProvider
@@ -13,6 +14,10 @@ from werkzeug.routing import IntegerConverter
 
 # The largest id a 64-bit signed integer column holds (SQLite and PostgreSQL ``bigint``).
 MAX_ID = 2**63 - 1
+# Dates a person may filter by; anything outside is a typo, and year 1 or 9999 breaks the
+# conversion between time zones.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 # No request body of this API nests deeper than a few levels; 32 leaves room for any client.
 MAX_JSON_DEPTH = 32
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -24,6 +29,27 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits, min, max, signed)
+
+
+class DateOutOfRange(ValueError):
+    """A date that cannot be read, or lies outside ``EARLIEST_DATE`` … ``LATEST_DATE``;
+    ``message`` says so in the reader's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def parse_date(text: str) -> date:
+    """The calendar date ``text`` (``YYYY-MM-DD``) within the bounds, or ``DateOutOfRange``."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise DateOutOfRange(_("Use a date such as 2026-11-20.")) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise DateOutOfRange(_("Use a date between %(first)s and %(last)s.",
+                               first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat()))
+    return day
 
 
 class UnsafeJSON(ValueError):

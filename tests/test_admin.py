@@ -302,6 +302,23 @@ def test_rate_schedule_id_beyond_the_database_integer_is_not_found(admin):
     assert admin.get(f"/admin/rates/{2**64}").status_code == 404
 
 
+def test_new_user_without_a_full_name_field_is_created_with_an_empty_name(app, admin):
+    data = new_user_data()
+    del data["full_name"]
+    assert admin.post("/admin/users/new", data=data).status_code == 302
+    with app.app_context():
+        assert User.by_username("inspector2").full_name == ""
+
+
+def test_user_edit_without_a_full_name_field_empties_the_name(app, admin):
+    officer = user_id(app, "officer")
+    data = profile_data(role="village_officer", region="CN-JL-HC-CH")
+    del data["full_name"]
+    assert admin.post(f"/admin/users/{officer}", data=data).status_code == 302
+    with app.app_context():
+        assert User.by_username("officer").full_name == ""
+
+
 # Regions
 
 def test_region_tree_shows_codes_levels_and_names(app, admin):

@@ -291,7 +291,7 @@ def test_unknown_user_is_not_found(admin):
     assert admin.post("/admin/users/99999/deactivate").status_code == 404
 
 
-@pytest.mark.parametrize("user", [2**63, 2**64, 10**30])
+@pytest.mark.parametrize("user", [2**31, 2**63, 2**64, 10**30])
 def test_user_id_beyond_the_database_integer_is_not_found(admin, user):
     assert admin.get(f"/admin/users/{user}").status_code == 404
     assert admin.post(f"/admin/users/{user}").status_code == 404
@@ -300,6 +300,7 @@ def test_user_id_beyond_the_database_integer_is_not_found(admin, user):
 
 def test_rate_schedule_id_beyond_the_database_integer_is_not_found(admin):
     assert admin.get(f"/admin/rates/{2**64}").status_code == 404
+    assert admin.get(f"/admin/rates/{2**31}").status_code == 404
 
 
 def test_new_user_without_a_full_name_field_is_created_with_an_empty_name(app, admin):
@@ -505,3 +506,10 @@ def test_admin_changes_need_the_forms_csrf_token(app, admin, monkeypatch):
     assert response.status_code == 302
     with app.app_context():
         assert not db.session.get(User, officer).active
+
+
+@pytest.mark.parametrize("url", ["/admin/regions/CN%00", "/admin/users/new?x=%00"])
+def test_nul_characters_in_the_url_are_refused_with_a_message(admin, url):
+    response = admin.get(url)
+    assert response.status_code == 400
+    assert "Contains a NUL character, which is not text." in response.get_data(as_text=True)

@@ -419,6 +419,7 @@ def test_evidence_id_beyond_the_database_integer_is_404(api):
     code = file_claim(officer)
     is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{HUGE_ID}"), 404)
     is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{2**63}"), 404)
+    is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{2**31}"), 404)
 
 
 @pytest.mark.parametrize("key", ["actor", "claim", "action_", "version_", "flag", "assessed"])
@@ -514,3 +515,31 @@ def test_incident_time_on_the_earliest_day_is_accepted(api, app):
     body = claim_body()
     body["incident"]["occurred_at"] = "2000-01-01T00:00:00+00:00"
     assert api("officer").post("/api/v1/claims", json=body).status_code == 201
+
+
+@pytest.mark.parametrize(("where", "name"), [
+    (lambda b: b["incident"].update(narrative="tiger\x00attack"), "incident.narrative"),
+    (lambda b: b["claimant"].update(name="\x00"), "claimant.name"),
+    (lambda b: b.update(village="CN-JL-HC-CH-CM\x00"), "village"),
+])
+def test_nul_characters_are_refused_naming_the_field(api, where, name):
+    body = claim_body()
+    where(body)
+    response = api("officer").post("/api/v1/claims", json=body, headers={"Accept-Language": "en"})
+    assert is_problem(response, 422)["errors"] == {name: [
+        "Contains a NUL character, which is not text."]}
+
+
+def test_nul_characters_in_the_query_string_are_a_400_problem(api):
+    response = api("verifier").get("/api/v1/claims?region=CN%00", headers={"Accept-Language": "en"})
+    assert is_problem(response, 400)["errors"] == {"region": [
+        "Contains a NUL character, which is not text."]}
+
+
+def test_a_multipart_part_without_a_readable_name_is_no_error(api):
+    officer = api("officer")
+    code = file_claim(officer, photo=False)
+    body = b'--b\r\nContent-Disposition: form-data; name="\\"\r\n\r\nnull\r\n--b--\r\n'
+    response = officer.post(f"/api/v1/claims/{code}/evidence", data=body,
+                            content_type="multipart/form-data; boundary=b")
+    assert "file" in is_problem(response, 422)["errors"]

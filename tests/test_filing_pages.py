@@ -275,3 +275,13 @@ def test_a_draft_stored_with_an_incident_in_year_one_still_opens(officer, app):
     assert any("cannot be before 2000-01-01" in e for e in errors(response)), errors(response)
     assert officer.post(base + "/incident", data=INCIDENT).status_code == 302
     assert officer.post(base + "/losses", data=LOSSES).status_code == 302
+
+
+def test_nul_characters_in_a_form_are_refused_with_a_message(officer, app):
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    response = officer.post(base + "/incident", data={**INCIDENT, "narrative": "bear\x00"})
+    assert response.status_code == 400
+    assert "Contains a NUL character, which is not text." in response.get_data(as_text=True)
+    with app.app_context():
+        assert "incident" not in db.session.query(FilingDraft).one().data

@@ -338,7 +338,7 @@ def test_officers_do_not_see_the_dashboard(office):
 # --- bounds at the edge: ids, dates and page tokens -----------------------------------------
 
 def test_evidence_id_beyond_the_database_integer_is_404(office, claims):
-    for evidence_id in (2**63, 2**64, 10**30):
+    for evidence_id in (2**31, 2**63, 2**64, 10**30):
         response = office("auditor").get(f"/claims/{claims['submitted']}/evidence/{evidence_id}")
         assert response.status_code == 404
 
@@ -394,3 +394,9 @@ def test_queue_and_export_links_carry_only_the_filters(office, claims, query):
     assert "javascript:" not in page
     assert client.get(f"/exports/claims.csv?date_from=x&{query}").headers["Location"] == \
         "/queue?date_from=x"
+
+
+def test_nul_characters_in_queue_filters_are_refused_with_a_message(office, claims):
+    response = office("verifier").get("/queue?region=CN-JL%00")
+    assert response.status_code == 400
+    assert "Contains a NUL character, which is not text." in response.get_data(as_text=True)

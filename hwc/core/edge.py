@@ -12,15 +12,18 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-# The largest id a 64-bit signed integer column holds (SQLite and PostgreSQL ``bigint``).
-MAX_ID = 2**63 - 1
+# The largest id every database holds: ids are ``Integer`` columns, 32-bit on PostgreSQL
+# (SQLite's reach 2**63 - 1). A table whose ids outgrow this needs BigInteger and a new bound.
+MAX_ID = 2**31 - 1
 # Dates a person may filter by; anything outside is a typo, and year 1 or 9999 breaks the
 # conversion between time zones.
 EARLIEST_DATE = date(1970, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 # No request body of this API nests deeper than a few levels; 32 leaves room for any client.
 MAX_JSON_DEPTH = 32
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Characters no text field may hold: NUL (PostgreSQL refuses it) and lone surrogates (not
+# Unicode text at all; JSON's "\ud800" escape is the only way in).
+NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -61,18 +64,24 @@ class UnsafeJSON(ValueError):
         self.message, self.field = message, field
 
 
-class RefusedJSON(BadRequest):
-    """The HTTP answer to a JSON body that is malformed or over the bounds: 400, or 422 with
-    ``errors`` when one value is at fault."""
+class Refused(BadRequest):
+    """A request refused at the edge. ``description`` says why in the reader's language, and
+    ``errors`` names the field when one is at fault (pages and problem documents show both)."""
 
-    def __init__(self, cause: ValueError | None):
-        message = cause.message if isinstance(cause, UnsafeJSON) else _(
-            "The request body is not valid JSON.")
+    def __init__(self, message: str, *, field: str | None = None, code: int = 400):
         super().__init__(message)
-        field = cause.field if isinstance(cause, UnsafeJSON) else None
+        self.code = code
         self.errors = {field: [message]} if field is not None else None
-        if field is not None:
-            self.code = 422
+
+
+def not_text_message(text: str) -> str | None:
+    """Why ``text`` cannot be stored as text, or None when it can."""
+    found = NOT_TEXT.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return _("Contains a NUL character, which is not text.")
+    return _("Contains a character that is not valid text (a lone surrogate).")
 
 
 def _refuse_constant(name: str):
@@ -87,15 +96,14 @@ def _child(path: str, key) -> str:
 
 
 def check_json(value) -> None:
-    """Refuse (``UnsafeJSON``) a value nested deeper than ``MAX_JSON_DEPTH`` or holding a lone
-    surrogate, which is not text and cannot be stored; walks without recursion."""
+    """Refuse (``UnsafeJSON``) a value nested deeper than ``MAX_JSON_DEPTH`` or holding a
+    string that is not text (``not_text_message``); walks without recursion."""
     pending = [(value, "", 0)]
     while pending:
         item, path, depth = pending.pop()
         if isinstance(item, str):
-            if LONE_SURROGATE.search(item):
-                raise UnsafeJSON(_("Contains a character that is not valid text "
-                                   "(a lone surrogate)."), path)
+            if message := not_text_message(item):
+                raise UnsafeJSON(message, path)
             continue
         if isinstance(item, dict):
             children = list(item.items())
@@ -107,9 +115,8 @@ def check_json(value) -> None:
             raise UnsafeJSON(_("The request body is nested too deeply (at most %(max)d levels).",
                                max=MAX_JSON_DEPTH))
         for key, child in children:
-            if isinstance(key, str) and LONE_SURROGATE.search(key):
-                raise UnsafeJSON(_("Contains a character that is not valid text "
-                                   "(a lone surrogate)."), path)
+            if isinstance(key, str) and (message := not_text_message(key)):
+                raise UnsafeJSON(message, path)
             pending.append((child, _child(path, key), depth + 1))
 
 
@@ -134,7 +141,24 @@ class Request(flask.Request):
     def on_json_loading_failed(self, e: ValueError | None):
         if e is None:
             return super().on_json_loading_failed(e)  # not JSON at all: 415
-        raise RefusedJSON(e)
+        if isinstance(e, UnsafeJSON):
+            raise Refused(e.message, field=e.field, code=400 if e.field is None else 422)
+        raise Refused(_("The request body is not valid JSON."))
+
+
+def refuse_what_is_not_text() -> None:
+    """Before every view: no path, query, form field or file name may hold a character that
+    is not text (a NUL would reach PostgreSQL, which refuses it, as a server error)."""
+    if message := not_text_message(flask.request.path):
+        raise Refused(message)
+    for source in (flask.request.args, flask.request.form):
+        for name, values in source.lists():
+            for text in (name, *values):
+                if message := not_text_message(text or ""):  # a part may lack its name
+                    raise Refused(message, field=name)
+    for name, upload in flask.request.files.items(multi=True):
+        if message := not_text_message(upload.filename or ""):
+            raise Refused(message, field=name)
 
 
 def init_app(app) -> None:
@@ -142,3 +166,4 @@ def init_app(app) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.json = CheckedJSONProvider(app)
     app.request_class = Request
+    app.before_request(refuse_what_is_not_text)

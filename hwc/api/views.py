@@ -8,7 +8,7 @@ from hwc.accounts.models import Role
 from hwc.accounts.operations import authenticate
 from hwc.api import serializers as out
 from hwc.api.auth import authenticate_request, issue_token
-from hwc.api.openapi import openapi_document
+from hwc.api.openapi import MAX_PAGE, openapi_document
 from hwc.api.problems import ApiProblem, init_blueprint
 from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
 from hwc.claims.evidence import (
@@ -33,7 +33,6 @@ init_blueprint(bp)
 PUBLIC = {"api.token", "api.public_status", "api.openapi"}
 PAGE_SIZE = 50
 CLAIM_SECTIONS = ("claimant", "incident", "losses")  # what a resubmission may change
-MAX_PAGE = 100_000
 
 
 @bp.before_request

@@ -400,3 +400,19 @@ def test_nul_characters_in_queue_filters_are_refused_with_a_message(office, clai
     response = office("verifier").get("/queue?region=CN-JL%00")
     assert response.status_code == 400
     assert "Contains a NUL character, which is not text." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("code_of", "action", "message"), [
+    ("verified", "propose_rejection", "This cannot be done while the claim is “Verified”."),
+    ("under_verification", "reject", "Your role may not do this."),
+    ("under_verification", "fly", "Unknown action."),
+])
+def test_an_invalid_form_for_an_unavailable_action_says_why(office, claims, code_of, action,
+                                                           message):
+    """The page shows no form for an action that cannot be taken, so a stale or crafted post
+    with bad fields must say why rather than answer a page without any message."""
+    code = claims[code_of]
+    response = office("verifier").post(f"/claims/{code}/act/{action}",
+                                       data={f"{action}-reason": "nonsense"})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)

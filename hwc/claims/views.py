@@ -19,10 +19,10 @@ from hwc.claims.queues import QueueFilters, queue_page, queue_statuses
 from hwc.core.edge import DateOutOfRange, parse_date
 from hwc.extensions import db
 from hwc.regions.models import Region
-from hwc.workflow.errors import WorkflowError
+from hwc.workflow.errors import TransitionRefused, WorkflowError
 from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.rules import REJECTION_REASONS
-from hwc.workflow.service import allowed_actions, get_claim, perform
+from hwc.workflow.service import allowed_actions, check_transition, get_claim, perform
 
 ACTION_FORMS = {"verify": VerifyForm, "return": CommentForm, "propose_rejection": ReasonForm,
                 "reject": ReasonForm, "send_back": CommentForm, "appeal": CommentForm,
@@ -165,6 +165,7 @@ def act(code, action):
     form_class = ACTION_FORMS.get(action, CommentForm)
     form = form_class(prefix=action)
     if not form.validate_on_submit():
+        explain_unavailable(claim, action)
         return render_claim(claim, {action: form}, 422)
     data = {}
     if action == "verify":
@@ -197,6 +198,19 @@ def act(code, action):
     db.session.commit()
     flash(_("Done: the claim is now “%(status)s”.", status=claim.status.title), "success")
     return redirect(url_for("claims.claim_page", code=claim.code))
+
+
+def explain_unavailable(claim: Claim, action: str) -> None:
+    """Flash why ``action`` cannot be taken now: the page shows no form for it, so the errors
+    of the form that was posted would otherwise go unseen (a stale tab, a crafted post)."""
+    try:
+        check_transition(claim, action, current_user)
+    except TransitionRefused:
+        return  # possible once the form is right: its errors show beside its fields
+    except WorkflowError as error:
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
 
 
 @bp.get("/claims/<code>/evidence/<int:evidence_id>")

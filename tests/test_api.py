@@ -543,3 +543,33 @@ def test_a_multipart_part_without_a_readable_name_is_no_error(api):
     response = officer.post(f"/api/v1/claims/{code}/evidence", data=body,
                             content_type="multipart/form-data; boundary=b")
     assert "file" in is_problem(response, 422)["errors"]
+
+
+@pytest.mark.parametrize(("quantity", "unit_value", "field"), [
+    ("1e-999999", None, "assessed[0].quantity"), ("0E-1000000", None, "assessed[0].quantity"),
+    ("1", "0.0000001", "assessed[0].unit_value"),
+    ("1", "123456789012.123456789", "assessed[0].unit_value"),
+    ("9999999999999", None, "assessed[0].quantity"),
+])
+def test_assessed_numbers_beyond_what_is_stored_are_422(api, rates, quantity, unit_value,
+                                                        field):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    response = verifier.act(code, "verify", assessed=[{"index": 0, "quantity": quantity,
+                                                       "unit_value": unit_value}])
+    assert field in is_problem(response, 422)["errors"]
+    assert verifier.get(f"/api/v1/claims/{code}").get_json()["status"] == "under_verification"
+
+
+def test_an_assessed_amount_too_large_to_pay_is_422(api, rates):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    response = verifier.post(f"/api/v1/claims/{code}/transitions", json={
+        "action": "verify", "assessed": [{"index": 0, "quantity": "999999999999"}]},
+        headers={"Accept-Language": "en"})
+    assert is_problem(response, 422)["errors"] == {
+        "losses[0]": ["The assessed amount is too large."]}

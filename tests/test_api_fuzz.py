@@ -125,7 +125,8 @@ def test_every_api_operation_is_fuzzed_as_a_user_and_public_ones_anonymously(app
 
 TEXT = st.text(st.characters(exclude_categories=()), max_size=12)  # lone surrogates included
 LEAVES = (st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
-          | st.floats() | TEXT | st.sampled_from(["1e999", "-0", "NaN", "0001-01-01T00:00:00+14:00",
+          | st.floats() | TEXT | st.sampled_from(["1e999", "1e-999999", "999999999999", "-0",
+                                                  "NaN", "0001-01-01T00:00:00+14:00",
                                                   "9999-12-31T23:59:59-14:00", "", " ", "\x00"]))
 VALUES = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=3)
                       | st.dictionaries(TEXT, inner, max_size=3), max_leaves=12)

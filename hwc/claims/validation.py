@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from hwc.claims.models import Condition, LossKind, Species, Unit
 from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
-from hwc.core.money import parse_decimal
+from hwc.core.money import fits_columns, parse_decimal
 from hwc.regions.models import Region, RegionLevel
 
 CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -117,7 +117,7 @@ def _decimal(errors, name, value, *, required=False, minimum=None, maximum=None,
         errors.add(name, _("Must be at least %(min)s.", min=minimum))
     elif maximum is not None and number > maximum:
         errors.add(name, _("Must be at most %(max)s.", max=maximum))
-    elif abs(number.as_tuple().exponent) > 6 or number.adjusted() > 11:
+    elif not fits_columns(number):
         errors.add(name, _("Too many digits."))
     else:
         return number

@@ -11,6 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
+from wtforms.validators import ValidationError
 
 # The largest id every database holds: ids are ``Integer`` columns, 32-bit on PostgreSQL
 # (SQLite's reach 2**63 - 1). A table whose ids outgrow this needs BigInteger and a new bound.
@@ -43,6 +44,11 @@ class DateOutOfRange(ValueError):
         self.message = message
 
 
+def _out_of_range() -> str:
+    return _("Use a date between %(first)s and %(last)s.", first=EARLIEST_DATE.isoformat(),
+             last=LATEST_DATE.isoformat())
+
+
 def parse_date(text: str) -> date:
     """The calendar date ``text`` (``YYYY-MM-DD``) within the bounds, or ``DateOutOfRange``."""
     try:
@@ -50,9 +56,14 @@ def parse_date(text: str) -> date:
     except (ValueError, AttributeError):
         raise DateOutOfRange(_("Use a date such as 2026-11-20.")) from None
     if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise DateOutOfRange(_("Use a date between %(first)s and %(last)s.",
-                               first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat()))
+        raise DateOutOfRange(_out_of_range())
     return day
+
+
+def date_within_bounds(form, field) -> None:
+    """WTForms validator: the date field's value lies within the bounds."""
+    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(_out_of_range())
 
 
 class UnsafeJSON(ValueError):

@@ -285,3 +285,19 @@ def test_nul_characters_in_a_form_are_refused_with_a_message(officer, app):
     assert "Contains a NUL character, which is not text." in response.get_data(as_text=True)
     with app.app_context():
         assert "incident" not in db.session.query(FilingDraft).one().data
+
+
+def test_surrogate_bytes_in_a_form_arrive_as_text(officer, app):
+    """Forms cannot carry a lone surrogate: bytes that are not UTF-8 stay percent-encoded."""
+    from urllib.parse import urlencode
+
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    body = urlencode({**INCIDENT, "narrative": "X"}).replace("narrative=X",
+                                                             "narrative=%ED%A0%80")
+    response = officer.post(base + "/incident", input_stream=io.BytesIO(body.encode()),
+                            content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 302
+    with app.app_context():
+        narrative = db.session.query(FilingDraft).one().data["incident"]["narrative"]
+    assert narrative == "%ED%A0%80"

@@ -95,6 +95,11 @@ def not_text_message(text: str) -> str | None:
     return _("Contains a character that is not valid text (a lone surrogate).")
 
 
+def _too_deep() -> UnsafeJSON:
+    return UnsafeJSON(_("The request body is nested too deeply (at most %(max)d levels).",
+                        max=MAX_JSON_DEPTH))
+
+
 def _refuse_constant(name: str):
     raise UnsafeJSON(_("The request body is not valid JSON: %(value)s is not a number in JSON.",
                        value=name))
@@ -123,8 +128,7 @@ def check_json(value) -> None:
         else:
             continue
         if depth >= MAX_JSON_DEPTH:
-            raise UnsafeJSON(_("The request body is nested too deeply (at most %(max)d levels).",
-                               max=MAX_JSON_DEPTH))
+            raise _too_deep()
         for key, child in children:
             if isinstance(key, str) and (message := not_text_message(key)):
                 raise UnsafeJSON(message, path)
@@ -140,8 +144,7 @@ class CheckedJSONProvider(DefaultJSONProvider):
         try:
             value = super().loads(s, **kwargs)
         except RecursionError:
-            raise UnsafeJSON(_("The request body is nested too deeply (at most %(max)d "
-                               "levels).", max=MAX_JSON_DEPTH)) from None
+            raise _too_deep() from None
         check_json(value)
         return value
 

@@ -32,6 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     apply_proxy_fix(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from hwc.core import edge
+
+    edge.init_app(app)  # before any route is added: it bounds <int:…> in URLs
+
     from hwc import extensions
     from hwc.core.db import init_sqlite
 

@@ -331,6 +331,35 @@ def test_password_reset_and_deactivation_revoke_api_tokens_too(app, admin, demo)
     assert api_me(app, token) == 401
 
 
+@pytest.mark.parametrize("user", [2**31, 2**63, 2**64, 10**30])
+def test_user_id_beyond_the_database_integer_is_not_found(admin, user):
+    assert admin.get(f"/admin/users/{user}").status_code == 404
+    assert admin.post(f"/admin/users/{user}").status_code == 404
+    assert admin.post(f"/admin/users/{user}/password").status_code == 404
+
+
+def test_rate_schedule_id_beyond_the_database_integer_is_not_found(admin):
+    assert admin.get(f"/admin/rates/{2**64}").status_code == 404
+    assert admin.get(f"/admin/rates/{2**31}").status_code == 404
+
+
+def test_new_user_without_a_full_name_field_is_created_with_an_empty_name(app, admin):
+    data = new_user_data()
+    del data["full_name"]
+    assert admin.post("/admin/users/new", data=data).status_code == 302
+    with app.app_context():
+        assert User.by_username("inspector2").full_name == ""
+
+
+def test_user_edit_without_a_full_name_field_empties_the_name(app, admin):
+    officer = user_id(app, "officer")
+    data = profile_data(role="village_officer", region="CN-JL-HC-CH")
+    del data["full_name"]
+    assert admin.post(f"/admin/users/{officer}", data=data).status_code == 302
+    with app.app_context():
+        assert User.by_username("officer").full_name == ""
+
+
 # Regions
 
 def test_region_tree_shows_codes_levels_and_names(app, admin):
@@ -581,3 +610,10 @@ def test_admin_changes_need_the_forms_csrf_token(app, admin, monkeypatch):
     assert response.status_code == 302
     with app.app_context():
         assert not db.session.get(User, officer).active
+
+
+@pytest.mark.parametrize("url", ["/admin/regions/CN%00", "/admin/users/new?x=%00"])
+def test_nul_characters_in_the_url_are_refused_with_a_message(admin, url):
+    response = admin.get(url)
+    assert response.status_code == 400
+    assert "Contains a NUL character, which is not text." in response.get_data(as_text=True)

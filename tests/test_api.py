@@ -483,3 +483,169 @@ def test_every_api_response_says_no_store(client, demo, request_):
 def test_a_new_token_is_never_stored(client, demo):
     response = client.post("/api/v1/token", json={"username": "officer", "password": demo})
     assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- bad input at the edge is a problem document, never a 500 ------------------------------
+
+HUGE_ID = 2**64
+
+
+def test_evidence_id_beyond_the_database_integer_is_404(api):
+    officer = api("officer")
+    code = file_claim(officer)
+    is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{HUGE_ID}"), 404)
+    is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{2**63}"), 404)
+    is_problem(officer.get(f"/api/v1/claims/{code}/evidence/{2**31}"), 404)
+
+
+@pytest.mark.parametrize("key", ["actor", "claim", "action_", "version_", "flag", "assessed"])
+def test_keys_an_action_does_not_take_are_refused_by_name(api, key):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    response = verifier.post(f"/api/v1/claims/{code}/transitions",
+                             json={"action": "return", "comment": "which cow?", key: 1},
+                             headers={"Accept-Language": "en"})
+    assert is_problem(response, 422)["errors"] == {key: ["This action does not take this field."]}
+    assert verifier.get(f"/api/v1/claims/{code}").get_json()["status"] == "under_verification"
+
+
+def test_each_action_takes_its_own_fields(api, rates):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit", comment="filed at the village office")
+    version = verifier.act(code, "start_verification").get_json()["version"]
+    claim = verifier.act(code, "verify", findings="tracks", version=version,
+                         assessed=[{"index": 0, "quantity": "1"}]).get_json()
+    assert claim["status"] == "verified" and claim["amounts"]["assessed"] == "7575.00"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/token", "/api/v1/claims",
+                                  "/api/v1/claims/{code}/transitions"])
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 100_000, "[" * 33 + "]" * 33])
+def test_deeply_nested_json_is_a_400_problem(api, path, body):
+    officer = api("officer")
+    code = file_claim(officer)
+    response = officer.post(path.format(code=code), data=body, content_type="application/json",
+                            headers={"Accept-Language": "en"})
+    assert "nested too deeply" in is_problem(response, 400)["detail"]
+
+
+@pytest.mark.parametrize("body", ['{"username": NaN, "password": "x"}',
+                                  '{"username": "a", "password": -Infinity}',
+                                  '{"username": "a", "password": "x"', b'{"username": "\xff"}'])
+def test_json_that_is_not_json_is_a_400_problem(client, body):
+    response = client.post("/api/v1/token", data=body, content_type="application/json",
+                           headers={"Accept-Language": "en"})
+    assert "not valid JSON" in is_problem(response, 400)["detail"]
+
+
+def test_json_nested_within_the_limit_is_read(api):
+    officer = api("officer")
+    body = claim_body()
+    body["incident"]["narrative"] = "[" * 200  # brackets inside a string are text
+    body["extra"] = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+    assert officer.post("/api/v1/claims", json=body).status_code == 201
+
+
+@pytest.mark.parametrize(("where", "name"), [
+    (lambda b: b["incident"].update(narrative="tiger \ud800 attack"), "incident.narrative"),
+    (lambda b: b["claimant"].update(name="\udfff"), "claimant.name"),
+    (lambda b: b["losses"][1].update(description="a\udc00b"), "losses[1].description"),
+    (lambda b: b.update({"\ud800": "key"}), ""),
+])
+def test_lone_surrogates_are_refused_naming_the_field(api, where, name):
+    body = claim_body()
+    where(body)
+    raw = __import__("json").dumps(body)  # escapes the surrogate as \ud800, as a client would
+    response = api("officer").post("/api/v1/claims", data=raw, content_type="application/json",
+                                   headers={"Accept-Language": "en"})
+    problem = is_problem(response, 422)
+    assert problem["errors"] == {name: ["Contains a character that is not valid text "
+                                        "(a lone surrogate)."]}
+
+
+def test_lone_surrogate_in_the_token_request_is_refused(client):
+    response = client.post("/api/v1/token", data='{"username": "\\ud800", "password": "x"}',
+                           content_type="application/json")
+    is_problem(response, 422)
+
+
+@pytest.mark.parametrize("occurred_at", ["0001-01-01T00:00:00+08:00", "1900-01-01T00:00:00+08:00",
+                                         "1999-12-31T23:59:59+00:00",
+                                         "9999-12-31T23:59:59-14:00"])
+def test_incident_times_outside_the_sane_range_are_422(api, occurred_at):
+    body = claim_body()
+    body["incident"]["occurred_at"] = occurred_at
+    response = api("officer").post("/api/v1/claims", json=body, headers={"Accept-Language": "en"})
+    assert list(is_problem(response, 422)["errors"]) == ["incident.occurred_at"]
+
+
+def test_incident_time_on_the_earliest_day_is_accepted(api, app):
+    from datetime import date
+
+    with app.app_context():
+        import_rates(effective_from=date(1999, 1, 1))
+        db.session.commit()
+    body = claim_body()
+    body["incident"]["occurred_at"] = "2000-01-01T00:00:00+00:00"
+    assert api("officer").post("/api/v1/claims", json=body).status_code == 201
+
+
+@pytest.mark.parametrize(("where", "name"), [
+    (lambda b: b["incident"].update(narrative="tiger\x00attack"), "incident.narrative"),
+    (lambda b: b["claimant"].update(name="\x00"), "claimant.name"),
+    (lambda b: b.update(village="CN-JL-HC-CH-CM\x00"), "village"),
+])
+def test_nul_characters_are_refused_naming_the_field(api, where, name):
+    body = claim_body()
+    where(body)
+    response = api("officer").post("/api/v1/claims", json=body, headers={"Accept-Language": "en"})
+    assert is_problem(response, 422)["errors"] == {name: [
+        "Contains a NUL character, which is not text."]}
+
+
+def test_nul_characters_in_the_query_string_are_a_400_problem(api):
+    response = api("verifier").get("/api/v1/claims?region=CN%00", headers={"Accept-Language": "en"})
+    assert is_problem(response, 400)["errors"] == {"region": [
+        "Contains a NUL character, which is not text."]}
+
+
+def test_a_multipart_part_without_a_readable_name_is_no_error(api):
+    officer = api("officer")
+    code = file_claim(officer, photo=False)
+    body = b'--b\r\nContent-Disposition: form-data; name="\\"\r\n\r\nnull\r\n--b--\r\n'
+    response = officer.post(f"/api/v1/claims/{code}/evidence", data=body,
+                            content_type="multipart/form-data; boundary=b")
+    assert "file" in is_problem(response, 422)["errors"]
+
+
+@pytest.mark.parametrize(("quantity", "unit_value", "field"), [
+    ("1e-999999", None, "assessed[0].quantity"), ("0E-1000000", None, "assessed[0].quantity"),
+    ("1", "0.0000001", "assessed[0].unit_value"),
+    ("1", "123456789012.123456789", "assessed[0].unit_value"),
+    ("9999999999999", None, "assessed[0].quantity"),
+])
+def test_assessed_numbers_beyond_what_is_stored_are_422(api, rates, quantity, unit_value,
+                                                        field):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    response = verifier.act(code, "verify", assessed=[{"index": 0, "quantity": quantity,
+                                                       "unit_value": unit_value}])
+    assert field in is_problem(response, 422)["errors"]
+    assert verifier.get(f"/api/v1/claims/{code}").get_json()["status"] == "under_verification"
+
+
+def test_an_assessed_amount_too_large_to_pay_is_422(api, rates):
+    officer, verifier = api("officer"), api("verifier")
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    response = verifier.post(f"/api/v1/claims/{code}/transitions", json={
+        "action": "verify", "assessed": [{"index": 0, "quantity": "999999999999"}]},
+        headers={"Accept-Language": "en"})
+    assert is_problem(response, 422)["errors"] == {
+        "losses[0]": ["The assessed amount is too large."]}

@@ -253,3 +253,60 @@ def test_other_officers_filings_are_refused_without_showing_them(officer, login_
 def test_office_roles_cannot_file(login_as):
     assert login_as("verifier").get("/file/new").status_code == 403
     assert login_as("verifier").get("/mine").status_code == 403
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1900-01-01", "1999-12-31"])
+def test_incident_dates_before_2000_are_refused_with_a_message(officer, app, day):
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    response = officer.post(base + "/incident", data={**INCIDENT, "occurred_date": day,
+                                                      "occurred_time": "00:10"})
+    assert response.status_code == 422
+    assert any("cannot be before 2000-01-01" in e for e in errors(response)), errors(response)
+    with app.app_context():
+        assert "incident" not in db.session.query(FilingDraft).one().data
+
+
+def test_a_draft_stored_with_an_incident_in_year_one_still_opens(officer, app):
+    """Drafts saved before incident times were bounded must not stay broken."""
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    with app.app_context():
+        draft = db.session.query(FilingDraft).one()
+        draft.data = {**draft.data, "incident": {
+            "occurred_at": "0001-01-01T00:10:00+08:00", "species": "amur_tiger",
+            "narrative": "old"}}
+        db.session.commit()
+    page = officer.get(base + "/incident")
+    assert page.status_code == 200 and "old" in page.get_data(as_text=True)
+    response = officer.post(base + "/losses", data=LOSSES)
+    assert response.status_code == 422
+    assert any("cannot be before 2000-01-01" in e for e in errors(response)), errors(response)
+    assert officer.post(base + "/incident", data=INCIDENT).status_code == 302
+    assert officer.post(base + "/losses", data=LOSSES).status_code == 302
+
+
+def test_nul_characters_in_a_form_are_refused_with_a_message(officer, app):
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    response = officer.post(base + "/incident", data={**INCIDENT, "narrative": "bear\x00"})
+    assert response.status_code == 400
+    assert "Contains a NUL character, which is not text." in response.get_data(as_text=True)
+    with app.app_context():
+        assert "incident" not in db.session.query(FilingDraft).one().data
+
+
+def test_surrogate_bytes_in_a_form_arrive_as_text(officer, app):
+    """Forms cannot carry a lone surrogate: bytes that are not UTF-8 stay percent-encoded."""
+    from urllib.parse import urlencode
+
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    body = urlencode({**INCIDENT, "narrative": "X"}).replace("narrative=X",
+                                                             "narrative=%ED%A0%80")
+    response = officer.post(base + "/incident", input_stream=io.BytesIO(body.encode()),
+                            content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 302
+    with app.app_context():
+        narrative = db.session.query(FilingDraft).one().data["incident"]["narrative"]
+    assert narrative == "%ED%A0%80"

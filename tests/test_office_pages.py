@@ -333,3 +333,86 @@ def test_exports_neutralise_spreadsheet_formulas(office, app, demo):
 
 def test_officers_do_not_see_the_dashboard(office):
     assert office("officer").get("/dashboard").status_code == 403
+
+
+# --- bounds at the edge: ids, dates and page tokens -----------------------------------------
+
+def test_evidence_id_beyond_the_database_integer_is_404(office, claims):
+    for evidence_id in (2**31, 2**63, 2**64, 10**30):
+        response = office("auditor").get(f"/claims/{claims['submitted']}/evidence/{evidence_id}")
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31",
+                                   "date_from=1969-12-31", "date_to=2101-01-01",
+                                   "date_from=0001-01-01&date_to=9999-12-31"])
+def test_queue_dates_outside_the_sane_range_are_refused_with_a_message(office, claims, query):
+    response = office("verifier").get(f"/queue?{query}")
+    assert response.status_code == 200
+    assert "Use a date between 1970-01-01 and 2100-12-31." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["date_from=2000-01-01", "date_to=2100-12-31",
+                                   "date_from=1970-01-01"])
+def test_queue_dates_at_the_bounds_filter(office, claims, query):
+    page = office("verifier").get(f"/queue?{query}").get_data(as_text=True)
+    assert shown(claims["submitted"]) in page and "Use a date" not in page
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31",
+                                   "date_from=tomorrow"])
+def test_exports_with_bad_filters_go_back_to_the_queue_that_names_them(office, claims, fmt,
+                                                                        query):
+    client = office("auditor")
+    response = client.get(f"/exports/claims.{fmt}?{query}&species=wild_boar")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/queue?")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Use a date" in page
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00+00:00",
+                                    "9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59+00:00",
+                                    "1969-12-31T23:59:59+00:00", "2026-01-01T00:00:00+99:00"])
+def test_page_tokens_with_extreme_dates_start_from_the_first_page(office, claims, moment):
+    for sort in ("due", "reported"):
+        response = office("verifier").get(f"/queue?sort={sort}&after="
+                                          + token_of([{"t": moment}, 1]))
+        assert response.status_code == 200
+        assert shown(claims["submitted"]) in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["fmt=x", "endpoint=x", "_scheme=javascript", "_method=POST",
+                                   "_external=1", "_anchor=x", "after=&fmt=csv"])
+def test_queue_and_export_links_carry_only_the_filters(office, claims, query):
+    client = office("auditor")
+    response = client.get(f"/queue?species=amur_tiger&{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'href="/exports/claims.csv?species=amur_tiger"' in page
+    assert "javascript:" not in page
+    assert client.get(f"/exports/claims.csv?date_from=x&{query}").headers["Location"] == \
+        "/queue?date_from=x"
+
+
+def test_nul_characters_in_queue_filters_are_refused_with_a_message(office, claims):
+    response = office("verifier").get("/queue?region=CN-JL%00")
+    assert response.status_code == 400
+    assert "Contains a NUL character, which is not text." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("code_of", "action", "message"), [
+    ("verified", "propose_rejection", "This cannot be done while the claim is “Verified”."),
+    ("under_verification", "reject", "Your role may not do this."),
+    ("under_verification", "fly", "Unknown action."),
+])
+def test_an_invalid_form_for_an_unavailable_action_says_why(office, claims, code_of, action,
+                                                           message):
+    """The page shows no form for an action that cannot be taken, so a stale or crafted post
+    with bad fields must say why rather than answer a page without any message."""
+    code = claims[code_of]
+    response = office("verifier").post(f"/claims/{code}/act/{action}",
+                                       data={f"{action}-reason": "nonsense"})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)

@@ -529,3 +529,16 @@ def test_non_admin_cannot_upload_a_schedule(app, login_as):
     with app.app_context():
         assert db.session.scalar(select(RateSchedule).where(
             RateSchedule.name == "Uploaded")) is None
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "2101-01-01", "9999-12-31"])
+def test_admin_upload_with_an_absurd_first_day_is_refused_on_that_field(app, login_as, day):
+    admin = login_as("admin")
+    admin.post("/language", data={"language": "en"})
+    response = upload(admin, app, csv_text(CATTLE_DEAD).encode(), effective_from=day)
+    assert response.status_code == 400
+    assert ('id="effective_from-error">Use a date between 1970-01-01 and 2100-12-31.<'
+            in response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(RateSchedule).where(
+            RateSchedule.name == "Uploaded")) is None

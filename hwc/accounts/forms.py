@@ -49,7 +49,9 @@ class UserForm(FlaskForm):
                    senior=user.senior, region=user.region.code if user.region else "",
                    language=user.language)
 
-    full_name = StringField(_l("Full name"), validators=[Length(max=MAX_FULL_NAME_LENGTH)])
+    # A post without the field (not a browser's) means no name, never None.
+    full_name = StringField(_l("Full name"), validators=[Length(max=MAX_FULL_NAME_LENGTH)],
+                            filters=[lambda value: value or ""])
     role = SelectField(_l("Role"), choices=Role.choices())
     senior = BooleanField(_l("Senior approver (may give the second approval)"))
     region = SelectField(_l("Area"))

@@ -1,7 +1,10 @@
 """The OpenAPI 3.1 description of API v1; a test checks it against the registered routes."""
 
 from hwc.claims.models import ClaimStatus, Condition, LossKind, Species, Unit
-from hwc.workflow.rules import ACTIONS, REJECTION_REASONS
+from hwc.claims.validation import MAX_ITEMS
+from hwc.config import LANGUAGES
+from hwc.core.edge import MAX_ID
+from hwc.workflow.rules import ACTION_FIELDS, ACTIONS, REJECTION_REASONS, transitions_for
 
 
 def _ref(name: str) -> dict:
@@ -12,17 +15,57 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+MAX_PAGE = 100_000  # of GET /api/v1/claims
 PROBLEM = {"description": "Problem details (RFC 9457)",
            "content": {"application/problem+json": {"schema": _ref("Problem")}}}
 MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$",
          "description": "Decimal string with the currency's places"}
-CODE_PARAM = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+# What the input parsers accept: at most 12 digits before the point and 6 after.
+DECIMAL = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,6})?$", "maxLength": 19}
+CODE_PARAM = {"name": "code", "in": "path", "required": True,
+              "schema": {"type": "string",
+                         "pattern": r"^[0-9A-Za-z*~$=][0-9A-Za-z*~$= ._-]{8,31}$"},
               "description": "Claim code: 8 symbols and a check symbol, e.g. 7K3M-Q9TX-D "
                              "(case, spaces and hyphens ignored)"}
 
 
+def _text(max_length: int, **extra) -> dict:
+    return {"type": "string", "maxLength": max_length, **extra}
+
+
 def _errors(*codes: int) -> dict:
-    return {str(code): PROBLEM for code in codes}
+    """The problems an operation answers with; any may be a 400 (a request with a NUL
+    character, or a body that is not JSON, is refused before the operation sees it)."""
+    return {str(code): PROBLEM for code in sorted({400, *codes})}
+
+
+# The fields a transition body may carry, beyond ``action`` (see ACTION_FIELDS).
+TRANSITION_FIELDS = {
+    "comment": _text(4000),
+    "version": {"type": "integer", "minimum": 1,
+                "description": "Row version for optimistic locking"},
+    "reason": {"enum": list(REJECTION_REASONS)},
+    "findings": _text(4000),
+    "assessed": {"type": "array", "maxItems": MAX_ITEMS, "items": {
+        "type": "object", "required": ["index"], "properties": {
+            "index": {"type": "integer", "minimum": 0, "maximum": MAX_ITEMS - 1,
+                      "description": "Position of the loss in losses"},
+            "quantity": {"oneOf": [DECIMAL, {"type": "null"}]}, "unit_value": MONEY}}},
+    "claimant": _ref("ClaimantInput"), "incident": _ref("IncidentInput"),
+    "losses": _ref("Losses"),
+}
+
+
+def _transition(action: str) -> dict:
+    """The body of one action: exactly the fields it reads, and those it cannot do without."""
+    names = ("comment", "version", *ACTION_FIELDS.get(action, ()))
+    required = ["action", *(["comment"] if any(t.comment_required for t in
+                                               transitions_for(action)) else []),
+                *(["reason"] if "reason" in names else [])]
+    return {"type": "object", "title": action, "required": required,
+            "additionalProperties": False,
+            "properties": {"action": {"const": action},
+                           **{name: TRANSITION_FIELDS[name] for name in names}}}
 
 
 SCHEMAS = {
@@ -40,37 +83,54 @@ SCHEMAS = {
     "Region": {"type": "object", "properties": {
         "code": {"type": "string"}, "name": {"type": "string"}, "level": {"type": "string"},
         "parent": {"type": ["string", "null"]}}},
+    "ClaimantInput": {"type": "object", "required": ["name", "phone"], "properties": {
+        "name": _text(128, minLength=1), "phone": _text(32, minLength=1, description=(
+            "E.164 (+8613800000000), or a national number of the village's country")),
+        "language": {"enum": list(LANGUAGES)},
+        "id_number": _text(40, description="4 to 32 letters and digits (spaces and hyphens "
+                                            "ignored)"),
+        "bank_account": _text(64)}},
+    "IncidentInput": {"type": "object", "required": ["occurred_at", "species"], "properties": {
+        "occurred_at": {"type": "string", "format": "date-time", "description": (
+            "With an offset; not before 2000-01-01 and not in the future")},
+        "species": {"enum": [s.value for s in Species]},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "accuracy": {"type": "number", "minimum": 0, "maximum": 100000},
+        "narrative": _text(4000)}},
     "LossInput": {"type": "object", "required": ["kind", "category", "condition", "quantity",
                                                  "unit"],
                   "properties": {
                       "kind": {"enum": [k.value for k in LossKind]},
                       "category": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
                       "condition": {"enum": [c.value for c in Condition]},
-                      "quantity": {"type": "string"}, "unit": {"enum": [u.value for u in Unit]},
-                      "claimed_value": MONEY, "damage_share": {"type": "string"},
-                      "growth_stage": {"type": "string"}, "age_class": {"type": "string"},
-                      "description": {"type": "string"}}},
+                      "quantity": DECIMAL, "unit": {"enum": [u.value for u in Unit]},
+                      "claimed_value": MONEY, "damage_share": DECIMAL,
+                      "growth_stage": _text(32), "age_class": _text(32),
+                      "description": _text(255)}},
+    "Losses": {"type": "array", "minItems": 1, "maxItems": MAX_ITEMS,
+               "items": _ref("LossInput")},
     "ClaimCreate": {"type": "object",
                     "required": ["client_uuid", "village", "claimant", "incident", "losses"],
                     "properties": {
                         "client_uuid": {"type": "string", "format": "uuid"},
-                        "village": {"type": "string"},
-                        "claimant": {"type": "object", "required": ["name", "phone"],
-                                     "properties": {
-                                         "name": {"type": "string"},
-                                         "phone": {"type": "string"},
-                                         "language": {"type": "string"},
-                                         "id_number": {"type": "string"},
-                                         "bank_account": {"type": "string"}}},
-                        "incident": {"type": "object", "required": ["occurred_at", "species"],
-                                     "properties": {
-                                         "occurred_at": {"type": "string",
-                                                         "format": "date-time"},
-                                         "species": {"enum": [s.value for s in Species]},
-                                         "lat": {"type": "number"}, "lon": {"type": "number"},
-                                         "accuracy": {"type": "number"},
-                                         "narrative": {"type": "string"}}},
-                        "losses": {"type": "array", "minItems": 1, "items": _ref("LossInput")}}},
+                        "village": {"type": "string", "description": "Code of a village in "
+                                                                     "the caller's area"},
+                        "claimant": _ref("ClaimantInput"), "incident": _ref("IncidentInput"),
+                        "losses": _ref("Losses")},
+                    "example": {
+                        "client_uuid": "6f1c7e0e-8c4b-4d4e-9a57-0b7d2f1f4a11",
+                        "village": "CN-JL-HC-CH-CM",
+                        "claimant": {"name": "张桂兰", "phone": "+8613800000001",
+                                     "language": "zh_Hans", "id_number": "222401196501011234"},
+                        "incident": {"occurred_at": "2026-11-20T06:30:00+08:00",
+                                     "species": "amur_tiger", "lat": 42.87, "lon": 130.36,
+                                     "narrative": "夜间老虎咬死两头牛"},
+                        "losses": [{"kind": "livestock", "category": "cattle",
+                                    "condition": "dead", "quantity": "2", "unit": "head",
+                                    "claimed_value": "24000.00"},
+                                   {"kind": "crop", "category": "maize",
+                                    "condition": "damaged", "quantity": "3.5", "unit": "mu"}]}},
     "Amounts": {"type": "object", "properties": {
         k: MONEY for k in ("claimed", "assessed", "approved", "paid")}},
     "ClaimSummary": {"type": "object", "properties": {
@@ -99,15 +159,11 @@ SCHEMAS = {
         "sha256": {"type": "string"}, "captured_at": {"type": ["string", "null"]},
         "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]},
         "caption": {"type": "string"}, "url": {"type": "string"}}},
-    "Transition": {"type": "object", "required": ["action"], "properties": {
-        "action": {"enum": list(ACTIONS)}, "comment": {"type": "string"},
-        "version": {"type": "integer", "description": "Row version for optimistic locking"},
-        "reason": {"enum": list(REJECTION_REASONS)}, "findings": {"type": "string"},
-        "assessed": {"type": "array", "items": {"type": "object", "required": ["index"],
-                                                "properties": {
-                                                    "index": {"type": "integer"},
-                                                    "quantity": {"type": "string"},
-                                                    "unit_value": MONEY}}}}},
+    "Transition": {"type": "object", "required": ["action"],
+                   "properties": {"action": {"enum": list(ACTIONS)}},
+                   "description": "An action and the fields it takes; any other field is "
+                                  "refused (422).",
+                   "oneOf": [_transition(action) for action in ACTIONS]},
     "PublicStatus": {"type": "object", "properties": {
         "code": {"type": "string"}, "status": {"type": "string"},
         "status_label": {"type": "string"}, "updated_at": {"type": "string"}}},
@@ -119,7 +175,8 @@ PATHS = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["username", "password"],
             "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
-        "responses": {"200": _json(_ref("Token"), "A bearer token"), **_errors(400, 401, 429)}},
+        "responses": {"200": _json(_ref("Token"), "A bearer token"),
+                      **_errors(400, 401, 422, 429)}},
         "delete": {"summary": "Revoke the token used for this call", "responses": {
             "204": {"description": "Revoked: the token no longer works"}, **_errors(401)}}},
     "/api/v1/me": {"get": {"summary": "The caller", "responses": {
@@ -137,7 +194,8 @@ PATHS = {
             {"name": "status", "in": "query", "schema": {
                 "enum": [s.value for s in ClaimStatus]}},
             {"name": "region", "in": "query", "schema": {"type": "string"}},
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                       "maximum": MAX_PAGE}}],
                 "responses": {"200": _json(_ref("ClaimPage"), "Claims"), **_errors(401, 422)}}},
     "/api/v1/claims/{code}": {"get": {"summary": "A claim", "parameters": [CODE_PARAM],
                                       "responses": {"200": _json(_ref("Claim"), "The claim"),
@@ -154,9 +212,10 @@ PATHS = {
     "/api/v1/claims/{code}/evidence/{evidence_id}": {"get": {
         "summary": "An evidence photo (re-encoded JPEG)",
         "parameters": [CODE_PARAM, {"name": "evidence_id", "in": "path", "required": True,
-                                    "schema": {"type": "integer"}}],
+                                    "schema": {"type": "integer", "minimum": 1,
+                                               "maximum": MAX_ID}}],
         "responses": {"200": {"description": "JPEG", "content": {"image/jpeg": {}}},
-                      **_errors(401, 404)}}},
+                      **_errors(401, 404, 422)}}},
     "/api/v1/claims/{code}/transitions": {"post": {
         "summary": "Take a workflow action", "parameters": [CODE_PARAM],
         "requestBody": {"required": True, "content": {
@@ -169,7 +228,8 @@ PATHS = {
         "responses": {"200": _json(_ref("PublicStatus"), "Status"),
                       **_errors(404, 422, 429)}}},
     "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
-                                     "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+                                     "responses": {"200": {"description": "OpenAPI 3.1"},
+                                                   **_errors()}}},
 }
 
 

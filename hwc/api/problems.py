@@ -5,6 +5,8 @@ from flask import current_app, jsonify
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from hwc.core.edge import Refused
+
 PROBLEM_TYPE = "urn:hwc:problem:"
 
 TITLES = {
@@ -65,6 +67,9 @@ def init_blueprint(bp) -> None:
     def handle_http(error: HTTPException):
         headers = {"Allow": ", ".join(error.valid_methods)} if getattr(
             error, "valid_methods", None) else None
+        if isinstance(error, Refused):
+            return problem_response(error.code, error.description, kind="refused",
+                                    errors=error.errors)
         if error.code == 429:
             return problem_response(429, _("Too many requests. Please wait and try again."),
                                     kind="rate-limited")

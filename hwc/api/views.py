@@ -8,7 +8,7 @@ from hwc.accounts.models import Role
 from hwc.accounts.operations import authenticate
 from hwc.api import serializers as out
 from hwc.api.auth import authenticate_request, issue_token, revoke_token
-from hwc.api.openapi import openapi_document
+from hwc.api.openapi import MAX_PAGE, openapi_document
 from hwc.api.problems import ApiProblem, init_blueprint
 from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
 from hwc.claims.evidence import (
@@ -31,6 +31,7 @@ from hwc.claims.validation import ClaimValidationError, parse_claim_changes, par
 from hwc.extensions import csrf, db, limiter
 from hwc.regions.models import Region
 from hwc.workflow.errors import WorkflowError
+from hwc.workflow.rules import ACTION_FIELDS, ACTIONS
 from hwc.workflow.service import check_transition, claims_in_scope, get_claim, perform
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,7 +40,7 @@ init_blueprint(bp)
 
 PUBLIC = {"api.token", "api.public_status", "api.openapi"}
 PAGE_SIZE = 50
-MAX_PAGE = 100_000
+CLAIM_SECTIONS = ("claimant", "incident", "losses")  # what a resubmission may change
 
 
 @bp.before_request
@@ -60,7 +61,9 @@ def commit_or_rollback(response):
 
 
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    """The request's JSON object, or a 400 problem. A body that is malformed or over the edge's
+    bounds (``hwc.core.edge``) is refused with its own message before it gets here."""
+    body = request.get_json(silent=not request.is_json)
     if not isinstance(body, dict):
         raise ApiProblem(400, _("The request body must be a JSON object."), kind="bad-json")
     return body
@@ -223,22 +226,27 @@ def evidence_file(code, evidence_id):
 def transition(code):
     claim = scoped_claim(code)
     body = json_body()
-    action = body.get("action")
-    data = {k: v for k, v in body.items()
-            if k not in ("action", "claimant", "incident", "losses", "version", "comment")}
-    version = body.get("version")
+    action, version, comment = body.get("action"), body.get("version"), body.get("comment")
+    errors = {}
+    if not isinstance(action, str):
+        errors["action"] = [_("Must be text.")]
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        errors["version"] = [_("Must be a whole number.")]
+    if comment is not None and not isinstance(comment, str):
+        errors["comment"] = [_("Must be text.")]
+    fields = ACTION_FIELDS.get(action, ()) if isinstance(action, str) else ()
+    if action in ACTIONS:
+        for key in body.keys() - {"action", "version", "comment", *fields}:
+            errors[key] = [_("This action does not take this field.")]
+    if errors:
         raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
-                         errors={"version": [_("Must be a whole number.")]})
-    comment = body.get("comment") or ""
-    if not isinstance(comment, str) or not isinstance(action, str):
-        raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
-                         errors={"action" if not isinstance(action, str) else "comment":
-                                 [_("Must be text.")]})
+                         errors=errors)
+    data = {key: body[key] for key in fields if key in body and key not in CLAIM_SECTIONS}
     try:
-        if action == "resubmit" and any(k in body for k in ("claimant", "incident", "losses")):
+        if action == "resubmit" and any(key in body for key in CLAIM_SECTIONS):
             perform_changes(claim, body)
-        perform(claim, action, actor=g.api_user, version=version, comment=comment, **data)
+        perform(claim, action, actor=g.api_user, version=version, comment=comment or "",
+                **data)
     except WorkflowError as error:
         raise ApiProblem(error.status, error.message, kind=type(error).__name__,
                          errors=error.errors or None) from None

@@ -130,9 +130,10 @@ def local_parts(iso_text: str | None):
         return None, None
     try:
         moment = datetime.fromisoformat(iso_text)
-    except ValueError:
+        local = moment.astimezone(ZoneInfo(current_app.config["HWC_TIMEZONE"]))
+    except (ValueError, TypeError, OverflowError):
+        # A draft saved before incident times were bounded (year 1) shows empty fields.
         return None, None
-    local = moment.astimezone(ZoneInfo(current_app.config["HWC_TIMEZONE"]))
     return local.date(), local.time().replace(second=0, microsecond=0)
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from hwc.claims.models import Claim, LossItem
 from hwc.core.db import local_date
-from hwc.core.money import round_money
+from hwc.core.money import MONEY_LIMIT, round_money
 from hwc.rates.models import Rate, RateSchedule
 from hwc.rates.service import RateError, item_amount, rate_for, schedule_for
 
@@ -37,7 +37,8 @@ def price_items(claim: Claim) -> tuple[RateSchedule | None, Decimal]:
     """Apply the schedule to every item's assessed quantity and copy the rate onto the item, so
     that a later schedule never changes this claim. Returns the schedule and the total.
 
-    Raises ``PricingError`` for an item with a quantity but no rate, or that cannot be priced.
+    Raises ``PricingError`` for an item with a quantity but no rate, that cannot be priced, or
+    that takes the total beyond what a money column holds (``too_large``).
     """
     schedule = claim_schedule(claim)
     total = Decimal(0)
@@ -59,6 +60,8 @@ def price_items(claim: Claim) -> tuple[RateSchedule | None, Decimal]:
         item.rate_cap, item.rate_unit = rate.cap, str(rate.unit)
         item.amount = amount
         total += amount
+        if total >= MONEY_LIMIT:  # more than any money column holds: a typo, not a loss
+            raise PricingError(item.position, "too_large")
     if schedule is not None:
         claim.currency = schedule.currency
     claim.rate_schedule = schedule

@@ -23,7 +23,8 @@ WAITING_ON = {
     Role.approver: (S.verified, S.awaiting_second_approval),
     Role.finance: (S.approved, S.voucher_issued),
 }
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # the due time of a claim without a deadline
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 PAGE_SIZE = 25
 
 
@@ -78,7 +79,10 @@ def _decode(token: str, sort: str):
             value = Decimal(value["d"])
             return (value, claim_id) if value.is_finite() and abs(value) < 10**15 else None
         value = datetime.fromisoformat(value["t"])
-        return (value, claim_id) if value.tzinfo is not None else None
+        # Compared before any conversion: year 1 or 9999 in another zone has no UTC time.
+        if value.tzinfo is None or not EARLIEST <= value <= FAR_FUTURE:
+            return None
+        return value.astimezone(UTC), claim_id
     except (ValueError, TypeError, KeyError, json.JSONDecodeError, ArithmeticError):
         return None
 

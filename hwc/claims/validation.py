@@ -7,7 +7,7 @@ translated in the caller's language.
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from hwc.claims.models import Condition, LossKind, Species, Unit
 from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
-from hwc.core.money import parse_decimal
+from hwc.core.money import fits_columns, parse_decimal
 from hwc.regions.models import Region, RegionLevel
 
 CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -27,6 +27,8 @@ UNITS_FOR_KIND = {
     LossKind.property: {Unit.item, Unit.m2},
 }
 MAX_ITEMS = 50
+# No scheme pays for older incidents, and older dates break the conversions between zones.
+EARLIEST_INCIDENT = date(2000, 1, 1)
 
 
 class ClaimValidationError(ValueError):
@@ -115,7 +117,7 @@ def _decimal(errors, name, value, *, required=False, minimum=None, maximum=None,
         errors.add(name, _("Must be at least %(min)s.", min=minimum))
     elif maximum is not None and number > maximum:
         errors.add(name, _("Must be at most %(max)s.", max=maximum))
-    elif abs(number.as_tuple().exponent) > 6 or number.adjusted() > 11:
+    elif not fits_columns(number):
         errors.add(name, _("Too many digits."))
     else:
         return number
@@ -186,6 +188,11 @@ def parse_occurred_at(errors, name, value) -> datetime | None:
         return None
     if moment.tzinfo is None:
         errors.add(name, _("Give the time zone offset, such as +08:00."))
+        return None
+    # Compared without converting zones: a year-1 or year-9999 time has no UTC equivalent.
+    if moment.date() < EARLIEST_INCIDENT:
+        errors.add(name, _("The incident cannot be before %(date)s.",
+                           date=EARLIEST_INCIDENT.isoformat()))
         return None
     if moment > utcnow() + timedelta(minutes=10):
         errors.add(name, _("The incident cannot be in the future."))

@@ -1,8 +1,6 @@
 """The office pages: queues with filters, the claim page with its actions, batch approval,
 and evidence photos (served only to users whose area holds the claim)."""
 
-from datetime import date
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,12 +16,13 @@ from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyFo
 from hwc.claims.models import Claim, ClaimStatus, Evidence, Species
 from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.queues import QueueFilters, queue_page, queue_statuses
+from hwc.core.edge import DateOutOfRange, parse_date
 from hwc.extensions import db
 from hwc.regions.models import Region
-from hwc.workflow.errors import WorkflowError
+from hwc.workflow.errors import TransitionRefused, WorkflowError
 from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.rules import REJECTION_REASONS
-from hwc.workflow.service import allowed_actions, get_claim, perform
+from hwc.workflow.service import allowed_actions, check_transition, get_claim, perform
 
 ACTION_FORMS = {"verify": VerifyForm, "return": CommentForm, "propose_rejection": ReasonForm,
                 "reject": ReasonForm, "send_back": CommentForm, "appeal": CommentForm,
@@ -43,6 +42,15 @@ def reason_titles() -> dict[str, str]:
     return {code: reason_title(code) for code in REJECTION_REASONS}
 
 
+# The query-string keys of the queue's filters: links to other pages and exports carry only
+# these, never whatever else a URL held (``fmt``, ``_scheme``, ``endpoint`` break ``url_for``).
+FILTER_ARGS = ("region", "status", "species", "date_from", "date_to", "overdue", "sort")
+
+
+def filter_args(args) -> dict[str, str]:
+    return {name: args[name] for name in FILTER_ARGS if args.get(name)}
+
+
 def parse_filters(args) -> tuple[QueueFilters, dict]:
     filters, errors = QueueFilters(), {}
     if args.get("region"):
@@ -59,9 +67,9 @@ def parse_filters(args) -> tuple[QueueFilters, dict]:
     for name in ("date_from", "date_to"):
         if args.get(name):
             try:
-                setattr(filters, name, date.fromisoformat(args[name]))
-            except ValueError:
-                errors[name] = _("Use a date such as 2026-11-20.")
+                setattr(filters, name, parse_date(args[name]))
+            except DateOutOfRange as error:
+                errors[name] = error.message
     filters.overdue = args.get("overdue") == "1"
     filters.sort = args.get("sort") if args.get("sort") in ("due", "reported", "amount") else (
         "due" if current_user.role not in (Role.auditor, Role.admin) else "reported")
@@ -76,7 +84,7 @@ def queue():
     filters, errors = parse_filters(request.args)
     claims, next_token = queue_page(current_user, filters)
     regions = db.session.scalars(Region.subtree(*current_user.scope_regions)).all()
-    args = {k: v for k, v in request.args.items() if k != "after"}
+    args = filter_args(request.args)
     return render_template(
         "claims/queue.html", claims=claims, filters=filters, errors=errors,
         statuses=queue_statuses(current_user), regions=regions, species=list(Species),
@@ -158,6 +166,7 @@ def act(code, action):
     form_class = ACTION_FORMS.get(action, CommentForm)
     form = form_class(prefix=action)
     if not form.validate_on_submit():
+        explain_unavailable(claim, action)
         return render_claim(claim, {action: form}, 422)
     data = {}
     if action == "verify":
@@ -190,6 +199,19 @@ def act(code, action):
     db.session.commit()
     flash(_("Done: the claim is now “%(status)s”.", status=claim.status.title), "success")
     return redirect(url_for("claims.claim_page", code=claim.code))
+
+
+def explain_unavailable(claim: Claim, action: str) -> None:
+    """Flash why ``action`` cannot be taken now: the page shows no form for it, so the errors
+    of the form that was posted would otherwise go unseen (a stale tab, a crafted post)."""
+    try:
+        check_transition(claim, action, current_user)
+    except TransitionRefused:
+        return  # possible once the form is right: its errors show beside its fields
+    except WorkflowError as error:
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
 
 
 @bp.get("/claims/<code>/evidence/<int:evidence_id>")

@@ -6,6 +6,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from hwc.core.edge import Refused
 from hwc.extensions import db
 
 MESSAGES = {
@@ -29,6 +30,8 @@ def render_error(error: HTTPException):
 
         return problem_response(code)
     message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    if isinstance(error, Refused):  # refused at the edge, with the reason
+        message = error.description
     return render_template("errors/error.html", code=code, message=message), code
 
 

@@ -4,6 +4,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision, is_currency
 
+# Decimal input the quantity and money columns hold: 12 digits before the point, 6 after.
+MAX_INTEGER_DIGITS = 12
+MAX_PLACES = 6
+# Every money column (Numeric(16, 2)) holds less than this; no compensation comes near it.
+MONEY_LIMIT = Decimal(10) ** 14
+
 
 class InvalidCurrency(ValueError):
     pass
@@ -43,3 +49,9 @@ def parse_decimal(text) -> Decimal:
     if not value.is_finite():
         raise InvalidOperation(text)
     return value
+
+
+def fits_columns(number: Decimal) -> bool:
+    """Whether ``number`` has at most ``MAX_INTEGER_DIGITS`` digits before the point and
+    ``MAX_PLACES`` after: what the database keeps of a quantity or an amount."""
+    return number.adjusted() < MAX_INTEGER_DIGITS and number.as_tuple().exponent >= -MAX_PLACES

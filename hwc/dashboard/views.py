@@ -1,13 +1,13 @@
 """Dashboard and export routes (office roles; everything scoped to the viewer's area)."""
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from hwc.accounts.models import Role
 from hwc.claims.models import Claim
 from hwc.claims.queues import queue_query
-from hwc.claims.views import parse_filters
+from hwc.claims.views import filter_args, parse_filters
 from hwc.dashboard import exports
 from hwc.dashboard.charts import charts
 from hwc.dashboard.stats import build_dashboard
@@ -42,7 +42,9 @@ def export(fmt):
     office_only()
     if fmt not in FORMATS:
         abort(404)
-    filters, _errors = parse_filters(request.args)
+    filters, errors = parse_filters(request.args)
+    if errors:  # the queue shows each filter's message beside it
+        return redirect(url_for("claims.queue", **filter_args(request.args)))
     query = (queue_query(current_user, filters)
              .order_by(Claim.reported_at.desc(), Claim.id)
              .options(selectinload(Claim.claimant), selectinload(Claim.village)))

@@ -6,6 +6,8 @@ from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from hwc.core.edge import date_within_bounds
+
 MAX_CSV_BYTES = 1024 * 1024
 
 
@@ -15,7 +17,8 @@ class ImportScheduleForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose the area the schedule covers."))])
     effective_from = DateField(
         _l("In force from"),
-        validators=[DataRequired(message=_l("Enter the first day the schedule applies."))])
+        validators=[DataRequired(message=_l("Enter the first day the schedule applies.")),
+                    date_within_bounds])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=128)],
                        description=_l("Leave empty to name it after the area and date."))
     csv_file = FileField(

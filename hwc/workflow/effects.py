@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.pricing import PricingError, price_items
 from hwc.core.db import utcnow
-from hwc.core.money import parse_decimal
+from hwc.core.money import MAX_INTEGER_DIGITS, fits_columns, parse_decimal
 from hwc.core.settings import get_setting
 from hwc.workflow.errors import TransitionRefused
 from hwc.workflow.rules import REJECTION_REASONS
@@ -47,9 +47,11 @@ def _assessments(claim: Claim, data: dict) -> dict[int, tuple[Decimal | None, De
                 errors.setdefault(f"{name}.{key}", []).append(_("Must be a number."))
                 values.append(None)
                 continue
-            if value < 0 or value.adjusted() > 11:
+            if value < 0 or value.adjusted() >= MAX_INTEGER_DIGITS:
                 errors.setdefault(f"{name}.{key}", []).append(
                     _("Must be zero or more, and not absurdly large."))
+            elif not fits_columns(value):
+                errors.setdefault(f"{name}.{key}", []).append(_("Too many digits."))
             values.append(value)
         found[row["index"]] = tuple(values)
     if errors:
@@ -71,6 +73,7 @@ def verified(claim: Claim, actor, data: dict) -> None:
         message = (_("No rate in the schedule for this loss.") if error.reason == "no_rate" else
                    _("Give the assessed value of one unit for this loss.")
                    if error.reason == "MissingUnitValue" else
+                   _("The assessed amount is too large.") if error.reason == "too_large" else
                    _("The schedule's unit does not fit this loss."))
         raise TransitionRefused(message, {field: [message]}) from error
     findings = data.get("findings") or ""

@@ -88,6 +88,16 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
 
+# What each action reads from a request besides ``comment`` and ``version`` (resubmit: the
+# sections of the claim it changes). The API refuses any other field, so a misspelt one is never
+# silently ignored.
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "resubmit": ("claimant", "incident", "losses"),
+    "verify": ("assessed", "findings"),
+    "propose_rejection": ("reason",),
+    "reject": ("reason",),
+}
+
 
 DUTY_OF_EVENT.update({t.action: t.duty for t in TRANSITIONS})
 

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import delete, inspect, select, text, update
 
 from hwc.extensions import db
-from hwc.workflow.audit import event_digest, record_event, verify_chain
+from hwc.workflow.audit import record_event, verify_chain
 from hwc.workflow.models import AuditCheckpoint, AuditHead, WorkflowEvent
+from tests.test_audit import recompute_from
 
 EVENTS = WorkflowEvent.__table__
 HEAD = AuditHead.__table__
@@ -65,21 +66,7 @@ def truncate_and_move_head_back(removed: int) -> int:
 def rewrite_history(seq: int, comment: str = "nothing happened") -> None:
     """Alter one event and recompute every following hash and the head with the app's own
     digest, so that the chain alone looks intact."""
-    chain = events()
-    rewritten, previous = [], None
-    for event in chain:
-        if event.seq == seq:
-            event.comment = comment
-        if event.seq >= seq:
-            event.prev_hash = previous.hash if previous else "0" * 64
-            event.hash = event_digest(event)
-            rewritten.append((event.seq, event.comment, event.prev_hash, event.hash))
-        previous = event
-    db.session.rollback()
-    for number, comment_, prev_hash, hash_ in reversed(rewritten):
-        tamper(update(EVENTS).where(EVENTS.c.seq == number)
-               .values(comment=comment_, prev_hash=prev_hash, hash=hash_))
-    tamper(update(HEAD).values(seq=rewritten[-1][0], hash=rewritten[-1][3]))
+    recompute_from(seq, comment)
 
 
 def resign_everything() -> None:

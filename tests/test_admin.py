@@ -539,6 +539,16 @@ def test_settings_outside_their_range_are_refused_naming_the_range(app, admin, k
     assert events(app, "settings_changed") == []
 
 
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "-nan", "Infinity", "-Inf"])
+def test_settings_that_are_not_finite_numbers_are_refused_naming_the_range(app, admin, value):
+    response = admin.post("/admin/settings",
+                          data=settings_data(second_approval_above=value))
+    assert response.status_code == 422
+    error = field_error(response.get_data(as_text=True), "second_approval_above")
+    assert all(n in error for n in range_numbers(app, "second_approval_above")), error
+    assert events(app, "settings_changed") == []
+
+
 @pytest.mark.parametrize("key", list(SETTINGS))
 def test_no_caller_can_store_a_setting_outside_its_range(ctx, key):
     from hwc.core.settings import Setting, SettingOutOfRange, set_setting

@@ -27,6 +27,8 @@ def within(spec: SettingSpec):
         value = field.data
         if value is None:
             return  # the field's own error says why
+        if isinstance(value, Decimal) and not value.is_finite():  # NaN compares with nothing
+            raise ValidationError(range_message(spec))
         if not spec.minimum <= value <= spec.maximum:
             raise ValidationError(range_message(spec))
         if isinstance(value, Decimal) and -value.as_tuple().exponent > spec.places:

@@ -2,11 +2,12 @@
 clear conflict, never a 500 or a duplicate (issue 8, finding 11). Runs on both databases."""
 
 import threading
+import uuid
 from collections import Counter
 
 import pytest
 
-from hwc.claims.models import Claim
+from hwc.claims.models import Claim, FilingDraft
 from hwc.extensions import db
 from hwc.workflow.models import WorkflowEvent
 from tests.factories import claim_body, import_rates, make_claim
@@ -76,3 +77,15 @@ def test_many_resubmits_at_once_resubmit_once(api, app, demo):
     officers = [api("officer") for _ in range(THREADS)]
     counts = race([lambda o=o: o.act(code, "resubmit") for o in officers])
     assert counts == Counter({200: 1, 409: THREADS - 1}), counts
+
+
+def test_a_double_tap_on_the_first_filing_step_saves_one_filing(login_as, app):
+    from tests.test_filing_pages import CLAIMANT
+
+    client_uuid = str(uuid.uuid4())
+    officers = [login_as("officer") for _ in range(THREADS)]
+    counts = race([lambda o=o: o.post(f"/file/{client_uuid}/claimant", data=CLAIMANT)
+                   for o in officers])
+    assert counts == Counter({302: THREADS}), counts
+    with app.app_context():
+        assert db.session.query(FilingDraft).count() == 1

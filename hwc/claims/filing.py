@@ -9,6 +9,7 @@ one officer: every function here takes the acting officer and refuses anyone els
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hwc.accounts.models import Role, User
 from hwc.claims.models import Claim, FilingDraft
@@ -52,8 +53,14 @@ def start_filing(officer: User, client_uuid: uuid.UUID | None = None) -> FilingD
             return existing
         check_client_uuid(client_uuid, officer)
     draft = FilingDraft(client_uuid=client_uuid or uuid.uuid4(), officer=officer, data={})
-    db.session.add(draft)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(draft)
+    except IntegrityError:  # a double tap saved the same filing a moment ago
+        existing = get_filing(draft.client_uuid, officer)
+        if existing is None:
+            raise IdempotencyConflict(draft.client_uuid) from None
+        return existing
     return draft
 
 

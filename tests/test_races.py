@@ -89,3 +89,15 @@ def test_a_double_tap_on_the_first_filing_step_saves_one_filing(login_as, app):
     assert counts == Counter({302: THREADS}), counts
     with app.app_context():
         assert db.session.query(FilingDraft).count() == 1
+
+
+def test_two_administrators_creating_one_username_at_once_make_one_user(login_as, app):
+    from hwc.accounts.models import User
+    from tests.test_admin import new_user_data
+
+    admins = [login_as("admin") for _ in range(THREADS)]
+    counts = race([lambda a=a: a.post("/admin/users/new", data=new_user_data(username="twin"))
+                   for a in admins])
+    assert counts[302] == 1 and set(counts) <= {302, 409, 422}, counts
+    with app.app_context():
+        assert db.session.query(User).filter_by(username="twin").count() == 1

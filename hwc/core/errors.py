@@ -2,7 +2,7 @@
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -39,11 +39,10 @@ STALE = _l("Someone else changed this claim in the meantime. Reload it.")
 BUSY = _l("The system is busy. Please try again in a moment.")
 
 
-def _answer(code: int, message, headers: dict | None = None):
+def _answer(code: int, message, kind: str, headers: dict | None = None):
     if request.path.startswith("/api/"):
         from hwc.api.problems import problem_response
 
-        kind = {409: "StaleClaim", 503: "busy"}.get(code)
         return problem_response(code, str(message), kind=kind, headers=headers)
     return render_template("errors/error.html", code=code, message=message), code, headers or {}
 
@@ -51,7 +50,18 @@ def _answer(code: int, message, headers: dict | None = None):
 def handle_stale(error: StaleDataError):
     """Two writers changed the same row at once: the later one is told to reload (409)."""
     db.session.rollback()
-    return _answer(409, STALE)
+    return _answer(409, STALE, "StaleClaim")
+
+
+def handle_integrity(error: IntegrityError):
+    """A unique key taken by a concurrent request between our check and our insert (two
+    administrators creating one username at once): the later one is told to reload (409).
+    Operations check what they can first; this is the backstop, so it is logged."""
+    db.session.rollback()
+    from flask import current_app
+
+    current_app.logger.warning("integrity conflict answered 409: %s", error.orig)
+    return _answer(409, MESSAGES[409], "conflict")
 
 
 def handle_operational(error: OperationalError):
@@ -59,13 +69,14 @@ def handle_operational(error: OperationalError):
     db.session.rollback()
     if "database is locked" not in str(error.orig):
         raise error
-    return _answer(503, BUSY, {"Retry-After": "2"})
+    return _answer(503, BUSY, "busy", {"Retry-After": "2"})
 
 
 def register_conflict_handlers(target) -> None:
     """Races answer 409 (or 503 for a locked database) on ``target``: the app, and every
     blueprint that has its own catch-all handler (which would otherwise win)."""
     target.register_error_handler(StaleDataError, handle_stale)
+    target.register_error_handler(IntegrityError, handle_integrity)
     target.register_error_handler(OperationalError, handle_operational)
 
 

@@ -490,3 +490,8 @@ def test_users_compare_by_their_row_not_their_session(ctx, demo):
     again = User.by_username("officer")
     assert officer == again and officer is not again
     assert officer != User.by_username("verifier")
+
+
+def test_login_page_promises_no_public_status_page_before_there_is_one(client):
+    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "status page" not in page

@@ -627,3 +627,11 @@ def test_nul_characters_in_the_url_are_refused_with_a_message(admin, url):
     response = admin.get(url)  # the demo admin reads Chinese
     assert response.status_code == 400
     assert "包含 NUL 字符，这不是有效的文本。" in response.get_data(as_text=True)
+
+
+def test_rate_schedules_are_labelled_as_schedules_not_as_people(admin):
+    """姓名 is a person's name; a schedule's name is its title."""
+    for path in ("/admin/rates", "/admin/rates/import"):
+        page = admin.get(path).get_data(as_text=True)  # the demo admin reads Chinese
+        assert "姓名" not in page, path
+        assert "标准名称" in page, path

@@ -310,3 +310,22 @@ def test_surrogate_bytes_in_a_form_arrive_as_text(officer, app):
     with app.app_context():
         narrative = db.session.query(FilingDraft).one().data["incident"]["narrative"]
     assert narrative == "%ED%A0%80"
+
+
+def test_a_returned_claims_question_stands_at_the_top_of_the_claim_and_of_each_step(
+        officer, app):
+    from tests.factories import make_claim
+
+    with app.app_context():
+        claim = make_claim("returned")
+        code = claim.code
+        db.session.commit()
+    question = "Please add a photo of the carcass."  # the comment PATH["returned"] gives
+    page = officer.get(f"/claims/{code}").get_data(as_text=True)
+    assert 'class="open-question"' in page
+    assert page.index('class="open-question"') < page.index(question) < page.index("<h2")
+    base = officer.post(f"/claims/{code}/edit").headers["Location"].rsplit("/", 1)[0]
+    for step in ("claimant", "incident", "losses", "photos", "review"):
+        html = officer.get(f"{base}/{step}").get_data(as_text=True)
+        assert 'class="open-question"' in html and question in html, step
+        assert html.index(question) < html.index("<form", html.index("<main")), step

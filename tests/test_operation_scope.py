@@ -108,6 +108,7 @@ NO_ACTOR = {
     "evidence.evidence_path": "a path on disk; serving goes through evidence_bytes",
     "evidence.upload_dir": "the upload folder",
     "flags.listed": "formats codes the caller already may see",
+    "service.open_question": "the return comment of a claim the caller already holds",
 }
 
 

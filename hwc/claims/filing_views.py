@@ -43,7 +43,7 @@ from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow.errors import ClaimNotFound, WorkflowError
 from hwc.workflow.rules import EDITABLE_STATUSES
-from hwc.workflow.service import claims_in_scope, get_claim, perform
+from hwc.workflow.service import claims_in_scope, get_claim, open_question, perform
 
 OFFICER = Role.village_officer
 
@@ -167,8 +167,9 @@ def file_step(client_uuid, step):
 
 
 def render_step(draft, step, form, status=200, **context):
+    question = open_question(draft.claim) if draft.claim is not None else None
     return render_template(f"claims/file_{step}.html", draft=draft, step=step, steps=STEPS,
-                           form=form, claim=draft.claim, **context), status
+                           form=form, claim=draft.claim, question=question, **context), status
 
 
 def next_step(draft, step):

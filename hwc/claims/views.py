@@ -22,7 +22,13 @@ from hwc.regions.models import Region
 from hwc.workflow.errors import TransitionRefused, WorkflowError
 from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.rules import REJECTION_REASONS
-from hwc.workflow.service import allowed_actions, check_transition, get_claim, perform
+from hwc.workflow.service import (
+    allowed_actions,
+    check_transition,
+    get_claim,
+    open_question,
+    perform,
+)
 
 ACTION_FORMS = {"verify": VerifyForm, "return": CommentForm, "propose_rejection": ReasonForm,
                 "reject": ReasonForm, "send_back": CommentForm, "appeal": CommentForm,
@@ -146,7 +152,7 @@ def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
         flags=claim_flags(claim, viewer=current_user), deadlines=deadlines(claim),
         overdue=is_overdue(claim),
         late_report=is_late_report(claim), schedule=claim_schedule(claim), item_rate=item_rate,
-        reasons=reason_titles()), status
+        reasons=reason_titles(), question=open_question(claim)), status
 
 
 def fit_assessment_rows(form, claim: Claim) -> None:

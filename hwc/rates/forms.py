@@ -19,7 +19,7 @@ class ImportScheduleForm(FlaskForm):
         _l("In force from"),
         validators=[DataRequired(message=_l("Enter the first day the schedule applies.")),
                     date_within_bounds])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=128)],
+    name = StringField(_l("Schedule name"), validators=[Optional(), Length(max=128)],
                        description=_l("Leave empty to name it after the area and date."))
     csv_file = FileField(
         _l("CSV file"),

@@ -20,6 +20,7 @@ from hwc.workflow.errors import (
     WorkflowError,
 )
 from hwc.workflow.guards import GUARDS
+from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.rules import ACTIONS, Transition, find_transition, transitions_for
 from hwc.workflow.signals import claim_transitioned
 
@@ -112,6 +113,18 @@ def perform(claim: Claim, action: str, *, actor: User, version: int | None = Non
     claim_transitioned.send(claim, action=action, actor=actor, event=event,
                             from_status=from_status, to_status=target)
     return claim
+
+
+def open_question(claim: Claim) -> WorkflowEvent | None:
+    """While a claim is returned, the event in which the verifier returned it: their question is
+    what the officer must answer, so pages show it first."""
+    from hwc.claims.models import ClaimStatus
+
+    if claim.status != ClaimStatus.returned:
+        return None
+    return db.session.scalar(select(WorkflowEvent).where(
+        WorkflowEvent.claim_id == claim.id, WorkflowEvent.action == "return")
+        .order_by(WorkflowEvent.seq.desc()).limit(1))
 
 
 def _decision_values(claim: Claim) -> dict:

@@ -329,3 +329,26 @@ def test_a_returned_claims_question_stands_at_the_top_of_the_claim_and_of_each_s
         html = officer.get(f"{base}/{step}").get_data(as_text=True)
         assert 'class="open-question"' in html and question in html, step
         assert html.index(question) < html.index("<form", html.index("<main")), step
+
+
+def test_editing_a_claim_filed_elsewhere_starts_from_what_it_holds(officer, app):
+    from tests.factories import make_claim
+
+    with app.app_context():
+        code = make_claim("returned").code  # filed through the operations, as the API does
+        db.session.commit()
+    base = officer.post(f"/claims/{code}/edit").headers["Location"].rsplit("/", 1)[0]
+    claimant = officer.get(base + "/claimant").get_data(as_text=True)
+    assert 'value="张桂兰"' in claimant and 'value="+8613800000001"' in claimant
+    assert "222401196501011234" not in claimant  # shown only masked, never refilled
+    assert officer.post(base + "/claimant", data={
+        "village": "CN-JL-HC-CH-CM", "name": "张桂兰", "phone": "+8613800000001",
+        "language": "zh_Hans"}).status_code == 302
+    with app.app_context():
+        assert Claim.by_code(code).claimant.id_number == "222401196501011234"
+    incident = officer.get(base + "/incident").get_data(as_text=True)
+    assert "夜间老虎咬死两头牛" in incident and 'value="43.1234"' in incident
+    losses = officer.get(base + "/losses").get_data(as_text=True)
+    assert 'name="rows-0-quantity" type="text" value="2"' in losses.replace("inputmode", "")\
+        or re.search(r'name="rows-0-quantity"[^>]*value="2"', losses)
+    assert re.search(r'<option selected value="cattle">|<option value="cattle" selected', losses)

@@ -92,12 +92,37 @@ def filing_for_claim(claim: Claim, officer: User) -> FilingDraft:
     check_scope(claim, officer)
     draft = db.session.scalar(select(FilingDraft).where(FilingDraft.claim_id == claim.id))
     if draft is None:
-        draft = FilingDraft(client_uuid=claim.client_uuid, officer=officer, claim=claim,
-                            data={"village": claim.village.code})
+        draft = FilingDraft(client_uuid=claim.client_uuid, officer=officer, claim=claim)
         db.session.add(draft)
     draft.officer = officer
+    draft.data = _filing_data(claim)  # the claim is the truth once it exists (API edits too)
     db.session.flush()
     return draft
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    return str(value.normalize()) if hasattr(value, "normalize") else str(value)
+
+
+def _filing_data(claim: Claim) -> dict:
+    """What ``claim`` holds, in the shape the tablet's steps save (the API's body). The
+    identity number and bank account stay out: they are shown only masked, and a step saved
+    with them empty keeps the stored ones."""
+    claimant = claim.claimant
+    return {
+        "village": claim.village.code,
+        "claimant": {"name": claimant.name, "phone": claimant.phone,
+                     "language": claimant.language},
+        "incident": {"occurred_at": claim.occurred_at.isoformat(), "species": str(claim.species),
+                     "lat": _text(claim.lat), "lon": _text(claim.lon),
+                     "accuracy": _text(claim.gps_accuracy_m), "narrative": claim.narrative},
+        "losses": [{"kind": str(item.kind), "category": item.category,
+                    "condition": str(item.condition), "quantity": _text(item.quantity),
+                    "unit": str(item.unit), "claimed_value": _text(item.claimed_value),
+                    "damage_share": _text(item.damage_share)} for item in claim.items],
+    }
 
 
 def _own(draft: FilingDraft, actor: User) -> None:

@@ -195,3 +195,30 @@ def test_claim_filed_in_chinese_then_verified_and_approved_in_russian(browser, l
     approver.shot("dashboard")
     approver.close()
     assert len(list(shots.glob("*.png"))) >= 12
+
+
+def test_the_tablet_survives_a_damaged_browser_copy_and_forgets_filings_at_logout(
+        browser, live_server, demo, tmp_path):
+    officer = Person(browser, live_server, tmp_path, "officer", locale="zh-CN")
+    page = officer.page
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    officer.login("officer", demo)
+    page.goto(live_server + "/file/new")
+    page.wait_for_url("**/claimant")
+    page.fill("#name", "张桂兰")
+    page.fill("#id_number", "222401196501011234")
+    keys = "Object.keys(localStorage).filter(k => k.startsWith('hwc-filing-'))"
+    [key] = page.evaluate(keys)
+    assert "222401196501011234" in page.evaluate(f"localStorage.getItem('{key}')")
+    page.evaluate(f"localStorage.setItem('{key}', '{{not json')")
+    page.reload()
+    assert errors == [], errors
+    assert page.evaluate(keys) == []  # the damaged copy is dropped, not left to fail again
+    page.fill("#name", "张桂兰")
+    assert page.evaluate(keys) == [key]
+    page.click("header form[action$='/logout'] button")
+    page.wait_for_url("**/login")
+    assert page.evaluate(keys) == [], "a shared tablet keeps no filing after logout"
+    assert errors == [], errors
+    officer.close()

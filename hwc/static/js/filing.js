@@ -24,7 +24,13 @@
     var raw = null;
     try { raw = localStorage.getItem(form.dataset.draftKey); } catch (e) { return; }
     if (!raw) { return; }
-    var data = JSON.parse(raw);
+    var data = null;
+    try { data = JSON.parse(raw); } catch (e) { data = null; }
+    if (!data || typeof data !== "object" || Array.isArray(data)) {
+      // A damaged copy (a full disk, another program): drop it rather than fail on every load.
+      try { localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* ignore */ }
+      return;
+    }
     var wanted = 0;
     Object.keys(data).forEach(function (name) {
       var match = /^rows-(\d+)-/.exec(name);

@@ -352,3 +352,15 @@ def test_editing_a_claim_filed_elsewhere_starts_from_what_it_holds(officer, app)
     assert 'name="rows-0-quantity" type="text" value="2"' in losses.replace("inputmode", "")\
         or re.search(r'name="rows-0-quantity"[^>]*value="2"', losses)
     assert re.search(r'<option selected value="cattle">|<option value="cattle" selected', losses)
+
+
+def test_phone_examples_are_of_the_villages_own_country(login_as):
+    ru_officer = login_as("ru_officer")
+    base = ru_officer.get("/file/new").headers["Location"].rsplit("/", 1)[0]
+    page = ru_officer.get(base + "/claimant").get_data(as_text=True)
+    assert "+7 912" in page and "+86" not in page
+    refused = ru_officer.post(base + "/claimant", data={
+        "village": "RU-PRI-KHS-SL", "name": "Иван", "phone": "12", "language": "ru"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "+7912" in text and "+86" not in text

@@ -36,7 +36,7 @@ from hwc.claims.forms import (
 from hwc.claims.models import Claim, Claimant, ClaimStatus, FilingDraft
 from hwc.claims.operations import IdempotencyConflict
 from hwc.claims.pricing import claim_schedule, item_rate
-from hwc.claims.validation import ClaimValidationError
+from hwc.claims.validation import ClaimValidationError, phone_example
 from hwc.core.choices import choices
 from hwc.core.db import local_date
 from hwc.extensions import db
@@ -197,7 +197,7 @@ def claimant_step(draft):
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_step(draft, "claimant", form, status, villages_locked=draft.claim
-                           is not None)
+                           is not None, phone_example=phone_example(village_shown(form)))
     claimant = {"name": form.name.data, "phone": form.phone.data,
                 "language": form.language.data, "id_number": form.id_number.data,
                 "bank_account": form.bank_account.data}
@@ -220,9 +220,15 @@ def claimant_step(draft):
             "village": "village", "claimant.name": "name", "claimant.phone": "phone",
             "claimant.language": "language", "claimant.id_number": "id_number",
             "claimant.bank_account": "bank_account"})
-        return render_step(draft, "claimant", form, 422)
+        return render_step(draft, "claimant", form, 422,
+                           phone_example=phone_example(village_shown(form)))
     db.session.commit()
     return next_step(draft, "claimant")
+
+
+def village_shown(form) -> Region | None:
+    """The village the claimant step names (its phone example is of that country)."""
+    return Region.by_code(form.village.data) if form.village.data else None
 
 
 def language_choices():

@@ -146,6 +146,18 @@ def normalise_phone(text: str, country: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_example(village: Region | None,
+                  style=phonenumbers.PhoneNumberFormat.INTERNATIONAL) -> str:
+    """A mobile number of the village's country, as an example to write by (+7 912 345-67-89
+    in Russia, +86 131 2345 6789 in China)."""
+    country = country_of(village) if village is not None else None
+    number = phonenumbers.example_number_for_type(country or "CN",
+                                                  phonenumbers.PhoneNumberType.MOBILE)
+    if number is None:
+        number = phonenumbers.example_number_for_type("CN", phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(number, style)
+
+
 def country_of(region: Region) -> str | None:
     root = region.ancestors()[0] if region.parent is not None else region
     return root.code if len(root.code) == 2 else None
@@ -164,7 +176,8 @@ def parse_claimant(errors, data, village: Region | None, prefix="claimant") -> C
         except ValueError:
             errors.add(f"{prefix}.phone",
                        _("Not a valid phone number. Write it with the country code, "
-                         "such as +8613800000000."))
+                         "such as %(example)s.",
+                         example=phone_example(village, phonenumbers.PhoneNumberFormat.E164)))
     language = data.get("language") or "zh_Hans"
     if language not in LANGUAGES:
         errors.add(f"{prefix}.language", _("Not one of the allowed values: %(values)s",

@@ -7,9 +7,9 @@ hwc_group = AppGroup("hwc", help="HWC administration commands.")
 
 def init_app(app) -> None:
     from hwc.accounts.cli import user_group
+    from hwc.audit.cli import audit_group
     from hwc.demo.cli import demo_command
     from hwc.rates.cli import rates_group
-    from hwc.workflow.cli import audit_group
 
     hwc_group.add_command(user_group)
     hwc_group.add_command(demo_command)

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 
 from hwc.accounts.models import Role, User
 from hwc.accounts.views import INVALID_USER_MESSAGES
+from hwc.audit.models import AuditEvent
+from hwc.audit.trail import verify_chain
 from hwc.core.settings import SETTINGS, get_setting
 from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
-from hwc.workflow.audit import verify_chain
-from hwc.workflow.models import WorkflowEvent
 
 NEW_PASSWORD = "a-brand-new-password"
 
@@ -31,14 +31,14 @@ def user_count(app) -> int:
         return db.session.scalar(select(func.count(User.id)))
 
 
-def events(app, action: str) -> list[WorkflowEvent]:
+def events(app, action: str) -> list[AuditEvent]:
     with app.app_context():
         return list(db.session.scalars(
-            select(WorkflowEvent).where(WorkflowEvent.action == action)
-            .order_by(WorkflowEvent.seq)))
+            select(AuditEvent).where(AuditEvent.action == action)
+            .order_by(AuditEvent.seq)))
 
 
-def admin_events(app, action: str) -> list[WorkflowEvent]:
+def admin_events(app, action: str) -> list[AuditEvent]:
     admin_id = user_id(app, "admin")
     return [e for e in events(app, action) if e.actor_id == admin_id]
 
@@ -598,8 +598,8 @@ def test_every_admin_change_is_audited_and_the_chain_holds(app, admin):
     admin_id = user_id(app, "admin")
     with app.app_context():
         actions = list(db.session.scalars(
-            select(WorkflowEvent.action).where(WorkflowEvent.actor_id == admin_id)
-            .order_by(WorkflowEvent.seq)))
+            select(AuditEvent.action).where(AuditEvent.actor_id == admin_id)
+            .order_by(AuditEvent.seq)))
         assert verify_chain().ok
     assert actions == ["user_created", "user_updated", "user_deactivated", "user_reactivated",
                        "password_reset", "sessions_ended", "region_created", "region_updated",

@@ -8,15 +8,15 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from hwc.accounts.models import User
+from hwc.audit.models import AuditEvent, AuditHead
+from hwc.audit.trail import event_digest, verify_chain
 from hwc.claims.operations import update_claim
 from hwc.claims.validation import parse_claim_changes
 from hwc.extensions import db
-from hwc.workflow.audit import event_digest, verify_chain
-from hwc.workflow.models import AuditHead, WorkflowEvent
 from hwc.workflow.service import perform
 from tests.factories import claim_body, make_claim
 
-EVENTS = WorkflowEvent.__table__
+EVENTS = AuditEvent.__table__
 HEAD = AuditHead.__table__
 
 
@@ -41,8 +41,8 @@ def take_to_approved():
     return claim
 
 
-def all_events() -> list[WorkflowEvent]:
-    return list(db.session.scalars(select(WorkflowEvent).order_by(WorkflowEvent.seq)))
+def all_events() -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
 def tamper(statement) -> None:
@@ -127,7 +127,7 @@ def test_altering_who_acted_is_detected(chain, middle):
 
 
 def test_altering_when_an_event_happened_is_detected(chain, middle):
-    event = db.session.scalar(select(WorkflowEvent).where(WorkflowEvent.seq == middle))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == middle))
     earlier = event.created_at - timedelta(days=3)
     tamper(update(EVENTS).where(EVENTS.c.seq == middle).values(created_at=earlier))
     assert verify_chain().bad_seq == middle
@@ -179,7 +179,7 @@ def test_verify_command_fails_when_the_newest_event_is_deleted(chain, runner):
 
 
 def test_rehashing_a_tampered_event_breaks_the_link_to_the_next(chain, middle):
-    event = db.session.scalar(select(WorkflowEvent).where(WorkflowEvent.seq == middle))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == middle))
     event.comment = "rewritten"
     new_hash = event_digest(event)
     db.session.rollback()

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, inspect, select, text, update
 
+from hwc.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from hwc.audit.trail import record_event, verify_chain
 from hwc.extensions import db
-from hwc.workflow.audit import record_event, verify_chain
-from hwc.workflow.models import AuditCheckpoint, AuditHead, WorkflowEvent
 from tests.test_audit import recompute_from
 
-EVENTS = WorkflowEvent.__table__
+EVENTS = AuditEvent.__table__
 HEAD = AuditHead.__table__
 CHECKPOINTS = AuditCheckpoint.__table__
 EVERY = 4
@@ -49,9 +49,9 @@ def tamper(statement) -> None:
     db.session.expire_all()
 
 
-def events() -> list[WorkflowEvent]:
+def events() -> list[AuditEvent]:
     db.session.expire_all()
-    return list(db.session.scalars(select(WorkflowEvent).order_by(WorkflowEvent.seq)))
+    return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
 def truncate_and_move_head_back(removed: int) -> int:
@@ -72,12 +72,12 @@ def rewrite_history(seq: int, comment: str = "nothing happened") -> None:
 def resign_everything() -> None:
     """What an attacker holding the key as well can do: re-sign the head and every stored
     checkpoint over the rewritten events."""
-    from hwc.workflow.audit_keys import audit_key
-    from hwc.workflow.audit_signing import sign_checkpoint, sign_head
+    from hwc.audit.keys import audit_key
+    from hwc.audit.signing import sign_checkpoint, sign_head
 
     key = audit_key()
     db.session.expire_all()
-    hashes = dict(db.session.execute(select(WorkflowEvent.seq, WorkflowEvent.hash)).all())
+    hashes = dict(db.session.execute(select(AuditEvent.seq, AuditEvent.hash)).all())
     for checkpoint in db.session.scalars(select(AuditCheckpoint)):
         checkpoint.hash = hashes[checkpoint.seq]
         sign_checkpoint(checkpoint, key)
@@ -205,8 +205,8 @@ def test_an_altered_checkpoint_is_reported(history):
 
 def test_a_checkpoint_beyond_the_head_is_reported(history):
     """Someone with the key re-signs a truncated head but leaves a checkpoint behind it."""
-    from hwc.workflow.audit_keys import audit_key
-    from hwc.workflow.audit_signing import sign_head
+    from hwc.audit.keys import audit_key
+    from hwc.audit.signing import sign_head
 
     truncate_and_move_head_back(4)  # the head goes back to event 10; checkpoint 3 is at 12
     sign_head(db.session.get(AuditHead, 1), audit_key())
@@ -226,7 +226,7 @@ def test_an_unsigned_head_is_reported(history):
 # --- the key --------------------------------------------------------------------------------
 
 def test_verify_with_another_key_names_both_fingerprints(history, app, monkeypatch, tmp_path):
-    from hwc.workflow.audit_keys import audit_key
+    from hwc.audit.keys import audit_key
 
     ours = audit_key().fingerprint
     monkeypatch.setitem(app.config, "HWC_AUDIT_KEY_PATH", str(tmp_path / "other.pem"))
@@ -237,7 +237,7 @@ def test_verify_with_another_key_names_both_fingerprints(history, app, monkeypat
 
 
 def test_key_is_created_with_mode_0600_and_logged(app, ctx, monkeypatch, tmp_path, caplog):
-    from hwc.workflow.audit_keys import audit_key
+    from hwc.audit.keys import audit_key
 
     path = tmp_path / "keys" / "audit.pem"
     monkeypatch.setitem(app.config, "HWC_AUDIT_KEY_PATH", str(path))
@@ -254,7 +254,7 @@ def test_default_key_lives_in_the_instance_folder(app):
 def test_key_is_not_in_the_database(history, app):
     from cryptography.hazmat.primitives import serialization
 
-    from hwc.workflow.audit_keys import audit_key
+    from hwc.audit.keys import audit_key
 
     key = audit_key()
     raw = key.private.private_bytes(serialization.Encoding.Raw,
@@ -359,8 +359,8 @@ def self_signed_line(seq: int) -> str:
     """A checkpoint line signed with a key of its own, as anyone could write one."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from hwc.workflow.audit_keys import AuditKey
-    from hwc.workflow.audit_signing import checkpoint_message
+    from hwc.audit.keys import AuditKey
+    from hwc.audit.signing import checkpoint_message
 
     key = AuditKey.of(Ed25519PrivateKey.generate())
     fields = {"number": 1, "seq": seq, "hash": "a" * 64, "created_at": "2026-01-01T00:00:00Z"}

@@ -4,17 +4,17 @@ from sqlalchemy import func, select
 
 from hwc.accounts.models import Role, User
 from hwc.accounts.operations import authenticate
+from hwc.audit.models import AuditEvent
+from hwc.audit.trail import verify_chain
 from hwc.claims.models import Claim, Evidence
 from hwc.demo.claims import HUNCHUN, KHASANSKY
 from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
-from hwc.workflow.audit import verify_chain
-from hwc.workflow.models import WorkflowEvent
 
 
 def counts():
     return tuple(db.session.scalar(select(func.count(model.id)))
-                 for model in (Region, User, Claim, Evidence, WorkflowEvent))
+                 for model in (Region, User, Claim, Evidence, AuditEvent))
 
 
 def test_demo_command_is_idempotent(runner, app):

@@ -17,12 +17,12 @@ from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 from sqlalchemy import func, select
 
 from hwc.accounts.models import User
+from hwc.audit.models import AuditEvent
 from hwc.claims import photos
 from hwc.claims.evidence import add_evidence, evidence_bytes, evidence_path, upload_dir
 from hwc.claims.models import Evidence
 from hwc.claims.photos import EvidenceRejected
 from hwc.extensions import db
-from hwc.workflow.models import WorkflowEvent
 from tests.factories import claim_body, grey_jpeg, jpeg_bytes, make_claim, one_colour_png
 from tests.test_filing_pages import errors, through_losses
 
@@ -186,8 +186,8 @@ def stored_files() -> set[str]:
 
 
 def evidence_events() -> int:
-    return db.session.scalar(select(func.count()).select_from(WorkflowEvent)
-                             .where(WorkflowEvent.action == "add_evidence"))
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "add_evidence"))
 
 
 # --- fixtures ---------------------------------------------------------------------------------

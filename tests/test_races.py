@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
+from hwc.audit.models import AuditEvent
 from hwc.claims.models import Claim, FilingDraft
 from hwc.extensions import db
-from hwc.workflow.models import WorkflowEvent
 from tests.factories import claim_body, import_rates, make_claim
 
 THREADS = 8
@@ -56,7 +56,7 @@ def test_many_approvers_at_once_approve_a_claim_exactly_once(api, app, verified_
     assert counts == Counter({200: 1, 409: THREADS - 1}), counts
     with app.app_context():
         claim = Claim.by_code(verified_code)
-        assert db.session.query(WorkflowEvent).filter_by(
+        assert db.session.query(AuditEvent).filter_by(
             claim_id=claim.id, action="approve").count() == 1
 
 

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from hwc.accounts.models import User
+from hwc.audit.models import AuditEvent
 from hwc.claims.models import Unit
 from hwc.extensions import db
 from hwc.rates.importer import ScheduleImportError, import_schedule, parse_rows
@@ -24,7 +25,6 @@ from hwc.rates.service import (
     schedule_for,
 )
 from hwc.regions.models import Region
-from hwc.workflow.models import WorkflowEvent
 
 HEADER = "kind,category,condition,unit,basis,rate,cap,currency"
 CATTLE_DEAD = "livestock,cattle,dead,head,per_unit,6000,,CNY"
@@ -258,9 +258,9 @@ def test_import_names_the_schedule_after_region_and_date_by_default(world):
 
 def test_import_records_an_audit_event(world):
     add_schedule(TOWNSHIP, date(2024, 1, 1), CATTLE_DEAD, "crop,maize,,mu,per_unit,450,,CNY")
-    event = db.session.scalar(select(WorkflowEvent).where(
-        WorkflowEvent.action == "rates_imported",
-        WorkflowEvent.changes["region"].as_string() == TOWNSHIP))
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "rates_imported",
+        AuditEvent.changes["region"].as_string() == TOWNSHIP))
     assert (event.changes["effective_from"], event.changes["rates"]) == ("2024-01-01", 2)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from hwc.accounts.models import Role, User
 from hwc.accounts.operations import create_user
+from hwc.audit.models import AuditEvent
 from hwc.claims.deadlines import is_overdue
 from hwc.claims.evidence import (
     EvidenceNotAllowed,
@@ -37,7 +38,6 @@ from hwc.workflow.errors import (
     TransitionRefused,
     UnknownAction,
 )
-from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.rules import ACTIONS, TRANSITIONS, transitions_for
 from hwc.workflow.service import allowed_actions, claims_in_scope, get_claim, perform
 from hwc.workflow.signals import claim_transitioned
@@ -113,10 +113,10 @@ def claim_in(status: ClaimStatus, **kwargs) -> Claim:
     return claim
 
 
-def events_of(claim: Claim) -> list[WorkflowEvent]:
+def events_of(claim: Claim) -> list[AuditEvent]:
     return list(db.session.scalars(
-        select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id)
-        .order_by(WorkflowEvent.seq)))
+        select(AuditEvent).where(AuditEvent.claim_id == claim.id)
+        .order_by(AuditEvent.seq)))
 
 
 def flag_codes(claim: Claim) -> set[str]:

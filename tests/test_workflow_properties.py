@@ -19,6 +19,8 @@ from hypothesis.stateful import (
 from sqlalchemy import delete, func, select
 
 from hwc.accounts.models import Role, User
+from hwc.audit.models import AuditEvent
+from hwc.audit.trail import verify_chain
 from hwc.claims.evidence import add_evidence
 from hwc.claims.models import Claim
 from hwc.claims.models import ClaimStatus as S
@@ -29,9 +31,7 @@ from hwc.core.settings import Setting, set_setting
 from hwc.demo.world import DEFAULT_PASSWORD, USERS, load_demo
 from hwc.extensions import db
 from hwc.workflow import rules
-from hwc.workflow.audit import verify_chain
 from hwc.workflow.errors import WorkflowError
-from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.service import allowed_actions, perform
 from tests.factories import import_rates, jpeg_bytes
 
@@ -185,7 +185,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert claim.status in {matching[0].target, *matching[0].other_targets}
         assert actor.can_see_region(claim.village)
         assert self.event_count() == events_before + 1
-        event = db.session.scalar(select(WorkflowEvent).order_by(WorkflowEvent.seq.desc()))
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
         assert (event.claim_id, event.action, event.from_status, event.to_status,
                 event.actor_id, event.actor_role) == (claim.id, action, str(from_status),
                                                       str(claim.status), actor.id, str(role))
@@ -215,7 +215,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         set_setting("second_approval_above", amount)
 
     def event_count(self) -> int:
-        return db.session.scalar(select(func.count(WorkflowEvent.id)))
+        return db.session.scalar(select(func.count(AuditEvent.id)))
 
     def all_claims(self) -> list[Claim]:
         return list(db.session.scalars(select(Claim)))
@@ -240,16 +240,16 @@ class WorkflowMachine(RuleBasedStateMachine):
     def nobody_does_two_duties_on_one_claim_in_any_round(self):
         duties: dict[tuple[int, int], set[str]] = {}
         for claim_id, actor_id, action in db.session.execute(select(
-                WorkflowEvent.claim_id, WorkflowEvent.actor_id, WorkflowEvent.action).where(
-                WorkflowEvent.claim_id.is_not(None), WorkflowEvent.actor_id.is_not(None))):
+                AuditEvent.claim_id, AuditEvent.actor_id, AuditEvent.action).where(
+                AuditEvent.claim_id.is_not(None), AuditEvent.actor_id.is_not(None))):
             if action in rules.DUTY_OF_EVENT:
                 duties.setdefault((claim_id, actor_id), set()).add(rules.DUTY_OF_EVENT[action])
         assert all(len(done) == 1 for done in duties.values()), duties
 
     @invariant()
     def every_actor_acted_in_their_area(self):
-        events = db.session.scalars(select(WorkflowEvent).where(
-            WorkflowEvent.claim_id.is_not(None), WorkflowEvent.actor_id.is_not(None)))
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.claim_id.is_not(None), AuditEvent.actor_id.is_not(None)))
         for event in events:
             assert event.actor.can_see_region(db.session.get(Claim, event.claim_id).village)
 

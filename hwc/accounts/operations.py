@@ -16,11 +16,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from hwc.accounts.models import LoginThrottle, Role, User
 from hwc.accounts.sessions import end_all_sessions
+from hwc.audit.trail import changed_values, record_event
 from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region
-from hwc.workflow.audit import changed_values, record_event
 
 MIN_PASSWORD_LENGTH = 8
 MAX_FULL_NAME_LENGTH = 128

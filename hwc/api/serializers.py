@@ -4,12 +4,12 @@ from flask import url_for
 from sqlalchemy import select
 
 from hwc.accounts.models import User
+from hwc.audit.models import AuditEvent
 from hwc.claims.deadlines import deadlines, is_late_report, is_overdue
 from hwc.claims.flags import claim_flags
 from hwc.claims.models import Claim, ClaimStatus, Species, category_title
 from hwc.core.money import money_string
 from hwc.extensions import db
-from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.service import allowed_actions
 
 
@@ -37,7 +37,7 @@ def user_json(user: User) -> dict:
             "regions": [region.code for region in user.scope_regions]}
 
 
-def event_json(event: WorkflowEvent) -> dict:
+def event_json(event: AuditEvent) -> dict:
     return {
         "seq": event.seq, "action": event.action,
         "actor": event.actor.username if event.actor else None, "role": event.actor_role,
@@ -95,8 +95,8 @@ def amounts_json(claim: Claim) -> dict:
 
 
 def claim_json(claim: Claim, viewer: User) -> dict:
-    events = db.session.scalars(select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id)
-                                .order_by(WorkflowEvent.seq)).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.claim_id == claim.id)
+                                .order_by(AuditEvent.seq)).all()
     schedule = claim.rate_schedule
     due = deadlines(claim)
     claimant = claim.claimant

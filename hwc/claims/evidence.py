@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from PIL import Image
 
 from hwc.accounts.models import User
+from hwc.audit.trail import record_event
 from hwc.claims.models import Claim, Evidence
 from hwc.claims.photos import EvidenceRejected, bare_jpeg, clean_photo
 from hwc.core.settings import get_setting
 from hwc.extensions import db
-from hwc.workflow.audit import record_event
 from hwc.workflow.service import check_scope
 
 

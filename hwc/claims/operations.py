@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hwc.accounts.models import Role, User
+from hwc.audit.trail import changed_values, record_event
 from hwc.claims.codes import generate_code
 from hwc.claims.deadlines import recompute_due
 from hwc.claims.models import Claim, Claimant, ClaimStatus, LossItem
@@ -30,7 +31,6 @@ from hwc.core.money import round_money
 from hwc.extensions import db
 from hwc.rates.service import schedule_for
 from hwc.regions.models import Region
-from hwc.workflow.audit import changed_values, record_event
 from hwc.workflow.errors import ClaimNotFound
 from hwc.workflow.rules import EDITABLE_STATUSES, INITIAL_STATUS
 from hwc.workflow.service import check_scope

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hwc.accounts.models import Role
+from hwc.audit.models import AuditEvent
 from hwc.claims.blueprint import bp
 from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
 from hwc.claims.deadlines import deadlines, is_late_report, is_overdue
@@ -20,7 +21,6 @@ from hwc.core.edge import DateOutOfRange, parse_date
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow.errors import TransitionRefused, WorkflowError
-from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.rules import REJECTION_REASONS
 from hwc.workflow.service import (
     allowed_actions,
@@ -145,8 +145,8 @@ def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
             forms[action] = form_class(prefix=action, version=claim.version)
     if "verify" in forms:
         fit_assessment_rows(forms["verify"], claim)
-    events = db.session.scalars(select(WorkflowEvent).where(WorkflowEvent.claim_id == claim.id)
-                                .order_by(WorkflowEvent.seq)).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.claim_id == claim.id)
+                                .order_by(AuditEvent.seq)).all()
     return render_template(
         "claims/claim.html", claim=claim, actions=actions, forms=forms, events=events,
         flags=claim_flags(claim, viewer=current_user), deadlines=deadlines(claim),

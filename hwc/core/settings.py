@@ -128,7 +128,7 @@ def change_settings(values: dict, *, actor) -> dict:
     """Save the settings whose value differs from the one in force and write one audit event
     naming each (``{key: {"from": …, "to": …}}``); returns those changes. Every value is
     checked before any is stored."""
-    from hwc.workflow.audit import record_event
+    from hwc.audit.trail import record_event
 
     for key, value in values.items():
         check_setting(key, value)

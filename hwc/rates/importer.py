@@ -11,13 +11,13 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from hwc.audit.trail import record_event
 from hwc.claims.models import Condition, LossKind, Unit
 from hwc.claims.validation import UNITS_FOR_KIND
 from hwc.core.money import InvalidCurrency, check_currency, parse_decimal
 from hwc.extensions import db
 from hwc.rates.models import Basis, Rate, RateSchedule
 from hwc.regions.models import Region
-from hwc.workflow.audit import record_event
 
 COLUMNS = ("kind", "category", "condition", "unit", "basis", "rate", "cap", "currency")
 # ``condition`` and ``cap`` may be left out of the header: their cells may be empty anyway.

@@ -64,7 +64,7 @@ def snapshot(region: Region) -> dict:
 def add_region(code: str, level, names: dict[str, str], parent: Region | None, *,
                actor) -> Region:
     """Create a region and record it in the audit trail."""
-    from hwc.workflow.audit import record_event
+    from hwc.audit.trail import record_event
 
     region = create_region(code, level, names, parent)
     record_event("region_created", actor=actor, changes={"region": region.code,
@@ -76,7 +76,7 @@ def update_region(region: Region, level, names: dict[str, str], parent: Region |
                   actor) -> dict:
     """Change a region's level, names and parent; record what changed (nothing if nothing
     did) and return those changes. Raises ``InvalidRegion`` for a move into its own subtree."""
-    from hwc.workflow.audit import changed_values, record_event
+    from hwc.audit.trail import changed_values, record_event
 
     before = snapshot(region)
     upsert_region(region.code, level, names, parent)

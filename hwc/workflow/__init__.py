@@ -1,5 +1,6 @@
-"""The claim workflow: the one state machine, and the hash-chained, signed audit trail."""
+"""The claim workflow: the one state machine (``rules``), its guards and effects, and the one
+writer of a claim's status (``service.perform``)."""
 
 
 def init_app(app) -> None:
-    from hwc.workflow import models  # noqa: F401 - registers the tables
+    pass

@@ -13,10 +13,10 @@ from hwc.workflow.rules import APPROVE, DUTY_OF_EVENT, FILE, VERIFY
 def duties_of(claim: Claim, actor) -> set[str]:
     """The duties (file, verify, approve) ``actor`` has done on ``claim`` in any round, read
     from the audit trail rather than from the claim's latest columns."""
-    from hwc.workflow.models import WorkflowEvent
+    from hwc.audit.models import AuditEvent
 
-    actions = db.session.scalars(select(WorkflowEvent.action).where(
-        WorkflowEvent.claim_id == claim.id, WorkflowEvent.actor_id == actor.id).distinct())
+    actions = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.claim_id == claim.id, AuditEvent.actor_id == actor.id).distinct())
     return {DUTY_OF_EVENT[action] for action in actions if action in DUTY_OF_EVENT}
 
 
@@ -35,11 +35,11 @@ def separate_duties(claim: Claim, actor, transition) -> None:
 def not_first_approver(claim: Claim, actor, transition) -> None:
     """The second approval comes from someone who did not approve since the last verification
     (the first approval of this round)."""
-    from hwc.workflow.models import WorkflowEvent
+    from hwc.audit.models import AuditEvent
 
-    events = db.session.execute(select(WorkflowEvent.action, WorkflowEvent.actor_id).where(
-        WorkflowEvent.claim_id == claim.id, WorkflowEvent.action.in_(("verify", "approve")))
-        .order_by(WorkflowEvent.seq)).all()
+    events = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id).where(
+        AuditEvent.claim_id == claim.id, AuditEvent.action.in_(("verify", "approve")))
+        .order_by(AuditEvent.seq)).all()
     approvers: set[int] = set()
     for action, actor_id in events:
         approvers = set() if action == "verify" else approvers | {actor_id}

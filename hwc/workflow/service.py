@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from hwc.accounts.models import User
+from hwc.audit.models import AuditEvent
+from hwc.audit.trail import changed_values, record_event
 from hwc.claims.deadlines import recompute_due
 from hwc.claims.models import Claim
 from hwc.extensions import db
 from hwc.regions.models import Region
-from hwc.workflow.audit import changed_values, record_event
 from hwc.workflow.effects import EFFECTS
 from hwc.workflow.errors import (
     ClaimNotFound,
@@ -20,7 +21,6 @@ from hwc.workflow.errors import (
     WorkflowError,
 )
 from hwc.workflow.guards import GUARDS
-from hwc.workflow.models import WorkflowEvent
 from hwc.workflow.rules import ACTIONS, Transition, find_transition, transitions_for
 from hwc.workflow.signals import claim_transitioned
 
@@ -115,16 +115,16 @@ def perform(claim: Claim, action: str, *, actor: User, version: int | None = Non
     return claim
 
 
-def open_question(claim: Claim) -> WorkflowEvent | None:
+def open_question(claim: Claim) -> AuditEvent | None:
     """While a claim is returned, the event in which the verifier returned it: their question is
     what the officer must answer, so pages show it first."""
     from hwc.claims.models import ClaimStatus
 
     if claim.status != ClaimStatus.returned:
         return None
-    return db.session.scalar(select(WorkflowEvent).where(
-        WorkflowEvent.claim_id == claim.id, WorkflowEvent.action == "return")
-        .order_by(WorkflowEvent.seq.desc()).limit(1))
+    return db.session.scalar(select(AuditEvent).where(
+        AuditEvent.claim_id == claim.id, AuditEvent.action == "return")
+        .order_by(AuditEvent.seq.desc()).limit(1))
 
 
 def _decision_values(claim: Claim) -> dict:

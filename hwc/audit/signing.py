@@ -18,8 +18,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from hwc.workflow.audit_keys import PUBLIC_KEY_BYTES, AuditKey, fingerprint, signature_holds
-from hwc.workflow.models import AuditCheckpoint, AuditHead
+from hwc.audit.keys import PUBLIC_KEY_BYTES, AuditKey, fingerprint, signature_holds
+from hwc.audit.models import AuditCheckpoint, AuditHead
 
 HASH = re.compile(r"[0-9a-f]{64}")
 LARGEST_NUMBER = 2**31 - 1  # the largest sequence number an Integer column holds everywhere

@@ -1,5 +1,5 @@
 """The audit trail: an append-only chain of events, each holding the hash of the one before; its
-head and regular checkpoints are signed with the instance's audit key (``audit_keys``)."""
+head and regular checkpoints are signed with the instance's audit key (``keys``)."""
 
 from datetime import datetime
 
@@ -13,7 +13,7 @@ from hwc.extensions import db
 GENESIS_HASH = "0" * 64
 
 
-class WorkflowEvent(db.Model):
+class AuditEvent(db.Model):
     """One transition or change: who, in what role, when, from which state to which, and what
     changed. Rows are never updated or deleted; ``flask hwc audit verify`` proves it."""
 
@@ -36,7 +36,7 @@ class WorkflowEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
-        return f"<WorkflowEvent {self.seq} {self.action} {self.from_status}->{self.to_status}>"
+        return f"<AuditEvent {self.seq} {self.action} {self.from_status}->{self.to_status}>"
 
 
 SIGNATURE_LENGTH = 88  # 64 bytes in base64

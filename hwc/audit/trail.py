@@ -20,17 +20,17 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from hwc.core.db import utcnow
-from hwc.extensions import db
-from hwc.workflow.audit_keys import AuditKey, audit_key
-from hwc.workflow.audit_signing import (
+from hwc.audit.keys import AuditKey, audit_key
+from hwc.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
+from hwc.audit.signing import (
     KeptCheckpoint,
     checkpoint_problem,
     head_problem,
     sign_checkpoint,
     sign_head,
 )
-from hwc.workflow.models import GENESIS_HASH, AuditCheckpoint, AuditHead, WorkflowEvent
+from hwc.core.db import utcnow
+from hwc.extensions import db
 
 HEAD_ID = 1
 
@@ -57,7 +57,7 @@ def changed_values(before: dict, after: dict) -> dict:
             for key, value in after.items() if before.get(key) != value}
 
 
-def event_digest(event: WorkflowEvent) -> str:
+def event_digest(event: AuditEvent) -> str:
     """SHA-256 over the event's content and the previous hash, in a canonical JSON form."""
     payload = {
         "seq": event.seq, "claim_id": event.claim_id, "actor_id": event.actor_id,
@@ -90,7 +90,7 @@ def record_event(
     to_status: str | None = None,
     comment: str = "",
     changes: dict | None = None,
-) -> WorkflowEvent:
+) -> AuditEvent:
     """Append an event to the chain and sign the new head (with a checkpoint every
     ``HWC_AUDIT_CHECKPOINT_EVERY`` events); call inside the transaction that makes the change.
 
@@ -114,8 +114,8 @@ def record_event(
 
 
 def _append(head: AuditHead, action: str, *, actor, claim, from_status, to_status, comment,
-            changes) -> WorkflowEvent:
-    event = WorkflowEvent(
+            changes) -> AuditEvent:
+    event = AuditEvent(
         seq=head.seq + 1,
         claim_id=claim.id if claim is not None else None,
         actor_id=actor.id if actor is not None else None,
@@ -211,7 +211,7 @@ def verify_chain(batch: int = 1000, kept: Sequence[KeptCheckpoint] = ()) -> Chai
     checkpoints = _in_order(AuditCheckpoint, AuditCheckpoint.seq, batch)
     checkpoint, number = next(checkpoints, None), 1
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    for event in _in_order(WorkflowEvent, WorkflowEvent.id, batch):
+    for event in _in_order(AuditEvent, AuditEvent.id, batch):
         if event.seq != expected_seq:
             return ChainReport(False, checked, expected_seq,
                                _("event %(seq)d is missing", seq=expected_seq))
@@ -253,7 +253,7 @@ def verify_chain(batch: int = 1000, kept: Sequence[KeptCheckpoint] = ()) -> Chai
     return ChainReport(True, checked)
 
 
-def _checkpoint_problem(checkpoint: AuditCheckpoint, number: int, event: WorkflowEvent,
+def _checkpoint_problem(checkpoint: AuditCheckpoint, number: int, event: AuditEvent,
                         key: AuditKey) -> str | None:
     if checkpoint.number != number:
         return _("checkpoint %(number)d is missing", number=number)
@@ -266,7 +266,7 @@ def _checkpoint_problem(checkpoint: AuditCheckpoint, number: int, event: Workflo
 
 
 def _kept_problem(kept: KeptCheckpoint) -> str | None:
-    hash_ = db.session.scalar(select(WorkflowEvent.hash).where(WorkflowEvent.seq == kept.seq))
+    hash_ = db.session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == kept.seq))
     if hash_ is None:
         return _("event %(seq)d, which the kept checkpoint %(number)d signed, is gone: the "
                  "chain was cut back", seq=kept.seq, number=kept.number)

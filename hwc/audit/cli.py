@@ -7,10 +7,10 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from hwc.audit.keys import AuditKeyError, audit_key
+from hwc.audit.signing import KeptCheckpointError, checkpoint_line, read_kept_checkpoints
+from hwc.audit.trail import CheckpointRefused, verify_chain, write_checkpoint
 from hwc.extensions import db
-from hwc.workflow.audit import CheckpointRefused, verify_chain, write_checkpoint
-from hwc.workflow.audit_keys import AuditKeyError, audit_key
-from hwc.workflow.audit_signing import KeptCheckpointError, checkpoint_line, read_kept_checkpoints
 
 audit_group = AppGroup("audit", help="Check the audit trail and sign checkpoints of it.")
 

@@ -47,17 +47,17 @@ EXPECTED = {
     ("api.openapi", "GET"): "KKKKKKK",
     ("api.public_status", "GET"): ("KKKKKKK", "KKKKKKK", "MMMMMMM"),
     ("api.claims", "GET"): "LKKKKKK",
-    ("api.claim", "GET"): ("LKKKKKK", "LMMMMMK", "LMMMMMM"),
+    ("api.claim", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
     ("api.create", "POST"): "LKFFFFF",
-    ("api.evidence_file", "GET"): ("LKKKKKK", "LMMMMMK", "LMMMMMM"),
-    ("api.upload_evidence", "POST"): ("LFFFFFF", "LMMMMMF", "LMMMMMM"),  # submitted: nobody
-    ("api.transition", "POST"): ("LKKKKKK", "LMMMMMK", "LMMMMMM"),
+    ("api.evidence_file", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
+    ("api.upload_evidence", "POST"): ("LFFFFFF", "LMMMMMM", "LMMMMMM"),  # submitted: nobody
+    ("api.transition", "POST"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
     # claims: office pages
     ("claims.queue", "GET"): "LKKKKKK",
     ("claims.batch_approve", "POST"): "LFFKFFF",
-    ("claims.claim_page", "GET"): ("LKKKKKK", "LMMMMMK", "LMMMMMM"),
-    ("claims.act", "POST"): ("LFKFFFF", "LMMMMMF", "LMMMMMM"),  # start_verification
-    ("claims.evidence_file", "GET"): ("LKKKKKK", "LMMMMMK", "LMMMMMM"),
+    ("claims.claim_page", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
+    ("claims.act", "POST"): ("LFKFFFF", "LMMMMMM", "LMMMMMM"),  # start_verification
+    ("claims.evidence_file", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
     # claims: the tablet
     ("claims.my_claims", "GET"): "LKFFFFF",
     ("claims.new_filing", "GET"): "LKFFFFF",

@@ -77,6 +77,15 @@ def test_demo_world_has_both_sides_of_the_border(ctx, demo):
         for role in ("officer", "verifier", "approver", "senior", "finance", "auditor", "admin"):
             user = User.by_username(prefix + role)
             assert user is not None and user.language == language
-            assert user.region.is_within(root)
+            assert root.is_within(user.region) if role == "admin" else user.region.is_within(root)
+        assert User.by_username(prefix + "admin").region.parent is None  # a country's admin
         assert User.by_username(prefix + "senior").senior
         assert User.by_username(prefix + "senior").role == Role.approver
+
+
+def test_the_demo_root_user_is_an_admin_of_no_region_and_sees_both_countries(app, demo):
+    with app.app_context():
+        root = User.by_username("root")
+        assert root.is_root and root.role == Role.admin and root.region is None
+        assert {region.code for region in root.scope_regions} == {"CN", "RU"}
+        assert not User.by_username("admin").is_root

@@ -87,9 +87,15 @@ class User(UserMixin, db.Model):
         return db.session.scalar(select(cls).where(cls.username == username.strip().lower()))
 
     @property
+    def is_root(self) -> bool:
+        """The deployment's own administrator: an admin bound to no region. Every other admin
+        is an admin of a country (or smaller region) and manages only what lies in it."""
+        return self.role == Role.admin and self.region_id is None
+
+    @property
     def scope_regions(self) -> list[Region]:
-        """The roots of the user's jurisdiction (admins: every root region)."""
-        if self.role == Role.admin:
+        """The roots of the user's jurisdiction (root: every root region)."""
+        if self.is_root:
             return list(db.session.scalars(select(Region).where(Region.parent_id.is_(None))))
         return [self.region] if self.region is not None else []
 

@@ -68,14 +68,15 @@ USERS = [
     ("senior", Role.approver, True, "CN-JL-HC", "zh_Hans", "赵敏 Zhao Min"),
     ("finance", Role.finance, False, "CN-JL-HC", "zh_Hans", "刘芳 Liu Fang"),
     ("auditor", Role.auditor, False, "CN-JL-HC", "zh_Hans", "陈伟 Chen Wei"),
-    ("admin", Role.admin, False, "CN-JL-HC", "zh_Hans", "系统管理员 Administrator"),
+    ("root", Role.admin, False, None, "en", "System administrator"),
+    ("admin", Role.admin, False, "CN", "zh_Hans", "系统管理员 Administrator"),
     ("ru_officer", Role.village_officer, False, "RU-PRI-KHS", "ru", "Ирина Ким"),
     ("ru_verifier", Role.verifier, False, "RU-PRI-KHS", "ru", "Алексей Смирнов"),
     ("ru_approver", Role.approver, False, "RU-PRI-KHS", "ru", "Сергей Павлов"),
     ("ru_senior", Role.approver, True, "RU-PRI-KHS", "ru", "Ольга Морозова"),
     ("ru_finance", Role.finance, False, "RU-PRI-KHS", "ru", "Наталья Ли"),
     ("ru_auditor", Role.auditor, False, "RU-PRI-KHS", "ru", "Дмитрий Орлов"),
-    ("ru_admin", Role.admin, False, "RU-PRI-KHS", "ru", "Администратор"),
+    ("ru_admin", Role.admin, False, "RU", "ru", "Администратор"),
 ]
 
 
@@ -133,7 +134,7 @@ def load_demo(password: str = DEFAULT_PASSWORD) -> dict[str, int]:
         parent = Region.by_code(parent_code) if parent_code else None
         upsert_region(code, level, names, parent)
     for username, role, senior, region_code, language, full_name in USERS:
-        region = Region.by_code(region_code)
+        region = Region.by_code(region_code) if region_code else None
         user = User.by_username(username)
         if user is None:
             create_user(username, password, role, region, senior=senior, language=language,

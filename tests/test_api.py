@@ -651,4 +651,4 @@ def test_an_assessed_amount_too_large_to_pay_is_422(api, rates):
         "action": "verify", "assessed": [{"index": 0, "quantity": "999999999999"}]},
         headers={"Accept-Language": "en"})
     assert is_problem(response, 422)["errors"] == {
-        "losses[0]": ["The assessed amount is too large."]}
+        "losses[0]": ["Row 1 (Cattle): the assessed amount is too large."]}

@@ -198,10 +198,10 @@ def test_verify_form_computes_the_amount(office, claims, app):
     ("return", {}, "This field is required."),
     ("propose_rejection", {"propose_rejection-comment": "x",
                            "propose_rejection-reason": "nonsense"}, "Not a valid choice"),
-    ("verify", {"verify-rows-0-quantity": "-3"}, "Must be zero or more"),
+    ("verify", {"verify-rows-0-quantity": "-3"}, "the assessed quantity must be zero or more"),
     ("verify", {"verify-rows-0-quantity": "1", "verify-rows-1-quantity": "2",
                 "verify-rows-2-quantity": "5"}, "Not the position of a loss."),
-    ("verify", {"verify-rows-0-quantity": "abc"}, "Must be a number."),
+    ("verify", {"verify-rows-0-quantity": "abc"}, "the assessed quantity must be a number."),
 ])
 def test_action_form_errors_keep_the_claim_unchanged(office, claims, app, action, data,
                                                      message):
@@ -212,6 +212,37 @@ def test_action_form_errors_keep_the_claim_unchanged(office, claims, app, action
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert Claim.by_code(code).status == ClaimStatus.under_verification
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"verify-rows-0-quantity": "1", "verify-rows-1-quantity": "abc"},
+     "Row 2 (Maize): the assessed quantity must be a number."),
+    ({"verify-rows-0-quantity": "-3", "verify-rows-1-quantity": "2"},
+     "Row 1 (Cattle): the assessed quantity must be zero or more, and not absurdly large."),
+    ({"verify-rows-0-quantity": "1", "verify-rows-0-unit_value": "x",
+      "verify-rows-1-quantity": "2"}, "Row 1 (Cattle): the value of one unit must be a number."),
+])
+def test_verifier_errors_name_the_loss_row_that_is_wrong(office, claims, app, data, message):
+    code = claims["under_verification"]
+    response = office("verifier").post(f"/claims/{code}/act/verify", data={
+        "verify-version": version_of(app, code), **data})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_a_loss_without_a_rate_is_named_by_its_row(office, app, demo):
+    body = claim_body()
+    body["losses"].append({"kind": "livestock", "category": "horse", "condition": "injured",
+                           "quantity": "1", "unit": "head"})
+    with app.app_context():
+        code = make_claim("under_verification", body=body).code
+        db.session.commit()
+    response = office("verifier").post(f"/claims/{code}/act/verify", data={
+        "verify-version": version_of(app, code), "verify-rows-0-quantity": "1",
+        "verify-rows-1-quantity": "2", "verify-rows-2-quantity": "1"})
+    assert response.status_code == 422
+    assert "Row 3 (Horse): no rate in the schedule for this loss." in response.get_data(
+        as_text=True)
 
 
 @pytest.mark.parametrize("version", ["", "1", "abc", "²"])

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from hwc.claims.models import Claim, ClaimStatus
+from hwc.claims.models import Claim, ClaimStatus, category_title
 from hwc.claims.pricing import PricingError, price_items
 from hwc.core.db import utcnow
 from hwc.core.money import MAX_INTEGER_DIGITS, fits_columns, parse_decimal
@@ -22,7 +22,27 @@ def resubmitted(claim: Claim, actor, data: dict) -> None:
     claim.submitted_at = utcnow()
 
 
+def _row(claim: Claim, index: int, problem: str) -> str:
+    """``problem`` said of loss row ``index`` as the verifier sees it: "Row 2 (Cattle): …"."""
+    return _("Row %(row)d (%(loss)s): %(problem)s", row=index + 1,
+             loss=category_title(claim.items[index].category), problem=problem)
+
+
+def _value_problems(key: str) -> dict[str, str]:
+    """What can be wrong with an assessed quantity or value of one unit, in whole sentences."""
+    if key == "quantity":
+        return {"not_number": _("the assessed quantity must be a number."),
+                "out_of_range": _("the assessed quantity must be zero or more, and not "
+                                  "absurdly large."),
+                "too_many_digits": _("the assessed quantity has too many digits.")}
+    return {"not_number": _("the value of one unit must be a number."),
+            "out_of_range": _("the value of one unit must be zero or more, and not "
+                              "absurdly large."),
+            "too_many_digits": _("the value of one unit has too many digits.")}
+
+
 def _assessments(claim: Claim, data: dict) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    """The assessed (quantity, value of one unit) by loss position; each error names its row."""
     errors: dict[str, list[str]] = {}
     rows = data.get("assessed") or []
     if not isinstance(rows, list):
@@ -41,17 +61,19 @@ def _assessments(claim: Claim, data: dict) -> dict[int, tuple[Decimal | None, De
             if raw is None or raw == "":
                 values.append(None)
                 continue
+            problem = None
             try:
                 value = parse_decimal(raw)
             except (InvalidOperation, ValueError):
-                errors.setdefault(f"{name}.{key}", []).append(_("Must be a number."))
-                values.append(None)
-                continue
-            if value < 0 or value.adjusted() >= MAX_INTEGER_DIGITS:
+                value, problem = None, "not_number"
+            else:
+                if value < 0 or value.adjusted() >= MAX_INTEGER_DIGITS:
+                    problem = "out_of_range"
+                elif not fits_columns(value):
+                    problem = "too_many_digits"
+            if problem is not None:
                 errors.setdefault(f"{name}.{key}", []).append(
-                    _("Must be zero or more, and not absurdly large."))
-            elif not fits_columns(value):
-                errors.setdefault(f"{name}.{key}", []).append(_("Too many digits."))
+                    _row(claim, row["index"], _value_problems(key)[problem]))
             values.append(value)
         found[row["index"]] = tuple(values)
     if errors:
@@ -70,11 +92,12 @@ def verified(claim: Claim, actor, data: dict) -> None:
         _schedule, total = price_items(claim)
     except PricingError as error:
         field = f"losses[{error.index}]"
-        message = (_("No rate in the schedule for this loss.") if error.reason == "no_rate" else
-                   _("Give the assessed value of one unit for this loss.")
+        problem = (_("no rate in the schedule for this loss.") if error.reason == "no_rate" else
+                   _("give the assessed value of one unit for this loss.")
                    if error.reason == "MissingUnitValue" else
-                   _("The assessed amount is too large.") if error.reason == "too_large" else
-                   _("The schedule's unit does not fit this loss."))
+                   _("the assessed amount is too large.") if error.reason == "too_large" else
+                   _("the schedule's unit does not fit this loss."))
+        message = _row(claim, error.index, problem)
         raise TransitionRefused(message, {field: [message]}) from error
     findings = data.get("findings") or ""
     if not isinstance(findings, str) or len(findings) > 4000:

@@ -304,6 +304,40 @@ def test_dashboard_counts_claims_in_scope(office, claims):
         as_text=True)
 
 
+def test_dashboard_shows_rejected_and_withdrawn_amounts_apart_from_the_others(office, app,
+                                                                             demo):
+    """Rejected and withdrawn claims are neither summed with the live ones nor dropped: they
+    have their own table, with what was claimed."""
+    from decimal import Decimal
+
+    from hwc.accounts.models import User
+    from hwc.dashboard.stats import build_dashboard
+    from hwc.workflow.service import perform
+
+    with app.app_context():
+        make_claim("approved")  # assessed 2 × 6000 + 3.5 mu × 450 = 13575.00
+        make_claim("rejected")  # claimed 14000.00
+        withdrawn_body = claim_body()
+        withdrawn_body["losses"][0]["claimed_value"] = "5000"
+        withdrawn = make_claim("submitted", body=withdrawn_body)
+        perform(withdrawn, "withdraw", actor=User.by_username("officer"),
+                comment="paid by the insurer")
+        db.session.commit()
+        board = build_dashboard(User.by_username("auditor"))
+        assert [(str(s), c, n, a) for s, c, n, a in board.amount_rows] == [
+            ("approved", "CNY", 1, Decimal("13575.00"))]
+        assert [(str(s), c, n, a) for s, c, n, a in board.set_aside_rows] == [
+            ("rejected", "CNY", 1, Decimal("14000.00")),
+            ("withdrawn", "CNY", 1, Decimal("5000.00"))]
+    page = office("auditor").get("/dashboard").get_data(as_text=True)
+    live = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert "Rejected" not in live and "Withdrawn" not in live
+    set_aside = page[page.index('data-set-aside'):]
+    set_aside = set_aside[:set_aside.index("</table>")]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td[^>]*>([^<]+)</td>", set_aside)
+    assert rows == [("Rejected", "1", "CN¥14,000.00"), ("Withdrawn", "1", "CN¥5,000.00")]
+
+
 def test_dashboard_without_claims_says_so_instead_of_empty_charts(office, claims):
     full = office("auditor").get("/dashboard").get_data(as_text=True)
     empty = office("ru_auditor").get("/dashboard").get_data(as_text=True)

@@ -23,6 +23,8 @@ class Dashboard:
     by_township: Counter = field(default_factory=Counter)
     amounts_by_status: dict = field(default_factory=lambda: defaultdict(Decimal))
     amounts_by_currency: dict = field(default_factory=lambda: defaultdict(Decimal))
+    # Rejected and withdrawn claims: what was claimed, shown apart from the live amounts.
+    set_aside_by_status: dict = field(default_factory=lambda: defaultdict(Decimal))
     overdue_by_step: Counter = field(default_factory=Counter)
     days_to_payment: list = field(default_factory=list)
     days_to_decision: list = field(default_factory=list)
@@ -53,12 +55,23 @@ class Dashboard:
 
     @property
     def amount_rows(self) -> list[tuple]:
-        """(status, currency, claims, amount) in the workflow's order of statuses."""
-        order = list(ClaimStatus)
-        return [(status, currency, self.by_status[status], amount)
-                for (status, currency), amount in sorted(
-                    self.amounts_by_status.items(),
-                    key=lambda item: (order.index(item[0][0]), item[0][1]))]
+        """(status, currency, claims, amount) of the live claims, in the workflow's order."""
+        return _rows(self.amounts_by_status, self.by_status)
+
+    @property
+    def set_aside_rows(self) -> list[tuple]:
+        """(status, currency, claims, amount claimed) of the rejected and withdrawn claims."""
+        return _rows(self.set_aside_by_status, self.by_status)
+
+
+SET_ASIDE = (ClaimStatus.rejected, ClaimStatus.withdrawn)
+
+
+def _rows(amounts: dict, counts: Counter) -> list[tuple]:
+    order = list(ClaimStatus)
+    return [(status, currency, counts[status], amount)
+            for (status, currency), amount in sorted(
+                amounts.items(), key=lambda item: (order.index(item[0][0]), item[0][1]))]
 
 
 def township_of(region: Region, cache: dict) -> Region:
@@ -95,7 +108,9 @@ def build_dashboard(user: User) -> Dashboard:
         board.by_species[claim.species] += 1
         board.by_month[local_date(claim.occurred_at).strftime("%Y-%m")] += 1
         board.by_township[township_of(claim.village, townships).display_name()] += 1
-        if status not in (ClaimStatus.withdrawn, ClaimStatus.rejected):
+        if status in SET_ASIDE:
+            board.set_aside_by_status[(status, claim.currency)] += claim.claimed_total
+        else:
             board.amounts_by_status[(status, claim.currency)] += amount_of(claim)
             board.amounts_by_currency[claim.currency] += amount_of(claim)
         if claim.due_at is not None and claim.due_at < now:

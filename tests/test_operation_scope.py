@@ -53,6 +53,11 @@ CALLS = {
                    parse_claim_input(claim_body(), w.user("officer")).incident,
                    parse_claim_input(claim_body(), w.user("officer")).losses), actor=a),
         NOT_FOUND),
+    "operations.claimant_in_area": ("ru_officer", lambda w, a: operations.claimant_in_area(
+        w.draft.claimant_id, actor=a), NOT_FOUND),
+    "operations.claimants_like": ("ru_officer", lambda w, a: operations.claimants_like(
+        ClaimantInput("Иван", w.draft.claimant.phone, "ru", w.draft.claimant.id_number),
+        actor=a), lambda result: result == []),
     "operations.find_or_add_claimant": ("ru_officer", lambda w, a:
                                         operations.find_or_add_claimant(
                                             claimant(), w.village, actor=a), NOT_FOUND),
@@ -104,6 +109,7 @@ CALLS = {
 NO_ACTOR = {
     "operations.claim_is_open": "a predicate on a claim the caller already holds",
     "operations.default_currency": "reads rate schedules and Babel, no personal data",
+    "operations.same_name": "compares two strings",
     "operations.snapshot": "formats a claim the caller already holds for the audit trail",
     "evidence.evidence_path": "a path on disk; serving goes through evidence_bytes",
     "evidence.upload_dir": "the upload folder",

@@ -89,7 +89,10 @@ SCHEMAS = {
         "language": {"enum": list(LANGUAGES)},
         "id_number": _text(40, description="4 to 32 letters and digits (spaces and hyphens "
                                             "ignored)"),
-        "bank_account": _text(64)}},
+        "bank_account": _text(64),
+        "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": (
+            "An existing claimant in the caller's area to file for: that record is used "
+            "(an id outside the area answers 404)")}}},
     "IncidentInput": {"type": "object", "required": ["occurred_at", "species"], "properties": {
         "occurred_at": {"type": "string", "format": "date-time", "description": (
             "With an offset; not before 2000-01-01 and not in the future")},
@@ -189,7 +192,7 @@ PATHS = {
                      "application/json": {"schema": _ref("ClaimCreate")}}},
                  "responses": {"201": _json(_ref("Claim"), "Created"),
                                "200": _json(_ref("Claim"), "Already filed with this client_uuid"),
-                               **_errors(400, 401, 403, 422)}},
+                               **_errors(400, 401, 403, 404, 422)}},
         "get": {"summary": "A page of claims in scope", "parameters": [
             {"name": "status", "in": "query", "schema": {
                 "enum": [s.value for s in ClaimStatus]}},

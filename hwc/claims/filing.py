@@ -8,6 +8,7 @@ one officer: every function here takes the acting officer and refuses anyone els
 
 import uuid
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,15 +18,20 @@ from hwc.claims.operations import (
     IdempotencyConflict,
     NotAllowed,
     claim_by_client_uuid,
+    claimant_in_area,
+    claimants_like,
     create_claim,
+    same_name,
     update_claim,
 )
 from hwc.claims.validation import (
+    ClaimantInput,
     ClaimInput,
     ClaimValidationError,
     _Errors,
     parse_claim_input,
     parse_claimant,
+    parse_claimant_id,
     parse_incident,
     parse_losses,
     parse_village,
@@ -113,7 +119,7 @@ def _filing_data(claim: Claim) -> dict:
     claimant = claim.claimant
     return {
         "village": claim.village.code,
-        "claimant": {"name": claimant.name, "phone": claimant.phone,
+        "claimant": {"id": claimant.id, "name": claimant.name, "phone": claimant.phone,
                      "language": claimant.language},
         "incident": {"occurred_at": claim.occurred_at.isoformat(), "species": str(claim.species),
                      "lat": _text(claim.lat), "lon": _text(claim.lon),
@@ -147,17 +153,51 @@ def _store(draft: FilingDraft, **sections) -> None:
 
 
 def save_claimant(draft: FilingDraft, village_code: str, claimant: dict, *, actor: User) -> None:
-    """Check and save step one; raises ``ClaimValidationError``."""
+    """Check and save step one; raises ``ClaimValidationError``, and ``ClaimNotFound`` for a
+    picked claimant outside the actor's area.
+
+    A claimant picked from the list (``claimant["id"]``) is that record, whatever was typed.
+    A typed phone or identity number that belongs to someone of another name in the area is
+    not saved until the officer either picks that person or says this is a different person
+    (``claimant["different_person"]``): a twin record is never made by accident."""
     _own(draft, actor)
     errors = _Errors()
     village = (draft.claim.village if draft.claim is not None
                else parse_village(errors, village_code, actor))
+    picked_id = parse_claimant_id(errors, claimant.get("id"))
+    if picked_id is not None:
+        picked = claimant_in_area(picked_id, actor=actor)
+        claimant = {**claimant, "id": picked.id, "name": picked.name, "phone": picked.phone}
+    else:
+        claimant = {key: value for key, value in claimant.items() if key != "id"}
     parsed = parse_claimant(errors, claimant, village)
+    if not errors and picked_id is None and not claimant.get("different_person"):
+        _ask_about_namesakes(errors, parsed, actor)
     if errors:
         raise ClaimValidationError(dict(errors))
     _store(draft, village=village.code, claimant=claimant)
     if draft.claim is not None:
         update_claim(draft.claim, ClaimInput(None, village, parsed, None, []), actor=actor)
+
+
+def _ask_about_namesakes(errors: _Errors, parsed: ClaimantInput, actor: User) -> None:
+    """An error naming the person on record under this phone or identity number, unless one of
+    that name is there too (then that record is the one used)."""
+    others = claimants_like(parsed, actor=actor)
+    if not others or any(same_name(c.name, parsed.name) for c in others):
+        return
+    other = others[0]
+    if parsed.id_number and other.id_number == parsed.id_number:
+        message = _("%(name)s (%(village)s) is already on record with this identity number. "
+                    "If this is the same person, choose them under “Existing claimant”; if "
+                    "not, tick “A different person” and save again.",
+                    name=other.name, village=other.village.display_name())
+    else:
+        message = _("%(name)s (%(village)s) is already on record with this phone number. "
+                    "If this is the same person, choose them under “Existing claimant”; if "
+                    "not, tick “A different person” and save again.",
+                    name=other.name, village=other.village.display_name())
+    errors.add("claimant.different_person", message)
 
 
 def save_incident(draft: FilingDraft, incident: dict, *, actor: User) -> None:

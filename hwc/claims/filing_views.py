@@ -194,19 +194,17 @@ def claimant_step(draft):
         form.language.data = saved.get("language") or current_user.language
         form.id_number.data = saved.get("id_number")
         form.bank_account.data = saved.get("bank_account")
+        form.existing.data = str(saved["id"]) if saved.get("id") else ""
+        form.different_person.data = bool(saved.get("different_person"))
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_step(draft, "claimant", form, status, villages_locked=draft.claim
                            is not None, phone_example=phone_example(village_shown(form)))
-    claimant = {"name": form.name.data, "phone": form.phone.data,
-                "language": form.language.data, "id_number": form.id_number.data,
-                "bank_account": form.bank_account.data}
-    if form.existing.data:
-        chosen = next((c for c in claimants if str(c.id) == form.existing.data), None)
-        if chosen is not None:
-            claimant = {"name": chosen.name, "phone": chosen.phone, "language": chosen.language,
-                        "id_number": form.id_number.data or chosen.id_number,
-                        "bank_account": form.bank_account.data or chosen.bank_account}
+    claimant = {"id": form.existing.data or None, "name": form.name.data,
+                "phone": form.phone.data, "language": form.language.data,
+                "id_number": form.id_number.data, "bank_account": form.bank_account.data}
+    if form.different_person.data:
+        claimant["different_person"] = True
     try:
         if draft.id is None:
             draft = start_filing(current_user, draft.client_uuid)
@@ -214,12 +212,16 @@ def claimant_step(draft):
     except IdempotencyConflict:
         db.session.rollback()
         return uuid_taken()
+    except ClaimNotFound:  # a claimant picked outside the officer's area
+        db.session.rollback()
+        abort(404)
     except ClaimValidationError as error:
         db.session.rollback()
         apply_errors(form, error.errors, {
-            "village": "village", "claimant.name": "name", "claimant.phone": "phone",
-            "claimant.language": "language", "claimant.id_number": "id_number",
-            "claimant.bank_account": "bank_account"})
+            "village": "village", "claimant.id": "existing", "claimant.name": "name",
+            "claimant.phone": "phone", "claimant.language": "language",
+            "claimant.id_number": "id_number", "claimant.bank_account": "bank_account",
+            "claimant.different_person": "different_person"})
         return render_step(draft, "claimant", form, 422,
                            phone_example=phone_example(village_shown(form)))
     db.session.commit()

@@ -37,6 +37,8 @@ class ClaimantStepForm(FlaskForm):
                            choices=choices((code, code) for code in LANGUAGES))
     id_number = StringField(_l("Identity number"), validators=[Length(max=40)])
     bank_account = StringField(_l("Bank account (for payment)"), validators=[Length(max=64)])
+    different_person = BooleanField(_l("A different person, who shares this phone or "
+                                       "identity number"))
 
 
 class IncidentStepForm(FlaskForm):

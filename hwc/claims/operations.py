@@ -68,15 +68,49 @@ def check_village(village: Region, actor: User) -> None:
         raise ClaimNotFound(_("No such claim in your area."))
 
 
+def same_name(one: str, other: str) -> bool:
+    """Whether two typed names are the same name (spaces and letter case aside)."""
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
+
+
+def claimant_in_area(claimant_id: int, *, actor: User) -> Claimant:
+    """The claimant ``claimant_id`` if the actor's area holds their village, else
+    ``ClaimNotFound`` (the same answer as for a claimant who does not exist)."""
+    claimant = db.session.get(Claimant, claimant_id)
+    if claimant is None or not actor.can_see_region(claimant.village):
+        raise ClaimNotFound(_("No such claimant in your area."))
+    return claimant
+
+
+def claimants_like(data: ClaimantInput, *, actor: User) -> list[Claimant]:
+    """The claimants in the actor's area with ``data``'s identity number or phone, those with
+    the identity number first."""
+    from sqlalchemy import or_
+
+    matches = [Claimant.phone == data.phone]
+    if data.id_number:
+        matches.append(Claimant.id_number == data.id_number)
+    found = db.session.scalars(select(Claimant).where(
+        Claimant.village_id.in_(Region.subtree_ids(*actor.scope_regions)), or_(*matches))
+        .order_by(Claimant.id)).all()
+    return sorted(found, key=lambda c: not (data.id_number and c.id_number == data.id_number))
+
+
 def find_or_add_claimant(data: ClaimantInput, village: Region, *, actor: User) -> Claimant:
-    """The village's claimant with this name and phone, updated; or a new one."""
+    """The claimant ``data`` names: the one picked (``data.id``, in the actor's area, else
+    ``ClaimNotFound``), or one in the area with the same name and the same phone or identity
+    number, updated; or a new one in ``village``. A different name is never merged into a
+    record: the filing step asks first (``claimants_like``)."""
     check_village(village, actor)
-    claimant = db.session.scalar(select(Claimant).where(
-        Claimant.village_id == village.id, Claimant.phone == data.phone,
-        Claimant.name == data.name))
-    if claimant is None:
-        claimant = Claimant(name=data.name, phone=data.phone, village=village)
-        db.session.add(claimant)
+    if data.id is not None:
+        claimant = claimant_in_area(data.id, actor=actor)
+    else:
+        claimant = next((c for c in claimants_like(data, actor=actor)
+                         if same_name(c.name, data.name)), None)
+        if claimant is None:
+            claimant = Claimant(name=data.name, phone=data.phone, village=village)
+            db.session.add(claimant)
+        claimant.phone = data.phone  # the number typed now is the one to text
     claimant.language = data.language
     if data.id_number:
         claimant.id_number = data.id_number

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from hwc.claims.models import Condition, LossKind, Species, Unit
 from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
+from hwc.core.edge import MAX_ID
 from hwc.core.money import fits_columns, parse_decimal
 from hwc.regions.models import Region, RegionLevel
 
@@ -46,6 +47,7 @@ class ClaimantInput:
     language: str
     id_number: str | None = None
     bank_account: str | None = None
+    id: int | None = None  # an existing claimant picked from the list: that record is used
 
 
 @dataclass
@@ -163,10 +165,23 @@ def country_of(region: Region) -> str | None:
     return root.code if len(root.code) == 2 else None
 
 
+def parse_claimant_id(errors, value, prefix="claimant") -> int | None:
+    """The id of a claimant picked from the list (a whole number), or None when none was."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        errors.add(f"{prefix}.id", _("Choose a claimant from the list."))
+        return None
+    return value
+
+
 def parse_claimant(errors, data, village: Region | None, prefix="claimant") -> ClaimantInput | None:
     if not isinstance(data, dict):
         errors.add(prefix, _("This field is required."))
         return None
+    claimant_id = parse_claimant_id(errors, data.get("id"), prefix)
     name = _text(errors, f"{prefix}.name", data.get("name"), required=True, max_length=128)
     phone_text = _text(errors, f"{prefix}.phone", data.get("phone"), required=True, max_length=32)
     phone = ""
@@ -187,7 +202,8 @@ def parse_claimant(errors, data, village: Region | None, prefix="claimant") -> C
     if id_number and not ID_NUMBER.fullmatch(id_number):
         errors.add(f"{prefix}.id_number", _("Use 4 to 32 letters and digits."))
     bank = _text(errors, f"{prefix}.bank_account", data.get("bank_account"), max_length=64)
-    return ClaimantInput(name, phone, language, id_number, re.sub(r"\s", "", bank) or None)
+    return ClaimantInput(name, phone, language, id_number, re.sub(r"\s", "", bank) or None,
+                         claimant_id)
 
 
 def parse_occurred_at(errors, name, value) -> datetime | None:

@@ -8,6 +8,7 @@ hwc_group = AppGroup("hwc", help="HWC administration commands.")
 def init_app(app) -> None:
     from hwc.accounts.cli import user_group
     from hwc.audit.cli import audit_group
+    from hwc.claims.cli import drafts_group
     from hwc.demo.cli import demo_command
     from hwc.rates.cli import rates_group
 
@@ -15,4 +16,5 @@ def init_app(app) -> None:
     hwc_group.add_command(demo_command)
     hwc_group.add_command(audit_group)
     hwc_group.add_command(rates_group)
+    hwc_group.add_command(drafts_group)
     app.cli.add_command(hwc_group)

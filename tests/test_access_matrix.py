@@ -64,6 +64,8 @@ EXPECTED = {
     ("claims.new_filing", "POST"): "LKFFFFF",
     ("claims.file_step", "GET"): ("LKFFFFF", "LKFFFFF", "LKFFFFF"),
     ("claims.file_step", "POST"): ("LKFFFFF", "LKFFFFF", "LKFFFFF"),
+    ("claims.delete_filing_page", "GET"): "LMFFFFF",  # mine: a UUID with no filing
+    ("claims.delete_filing_page", "POST"): "LMFFFFF",
     ("claims.edit_claim", "POST"): ("LKFFFFF", "LMFFFFF", "LMFFFFF"),
     ("claims.filed", "GET"): ("LKFFFFF", "LMFFFFF", "LMFFFFF"),
     # core

@@ -2,14 +2,24 @@
 unfinished filings can be deleted by their officer and expire when left empty; photos can be
 deleted before submission and each has its own caption."""
 
+import io
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from hwc.claims.models import Claim, Claimant
+from hwc.accounts.models import Role, User
+from hwc.accounts.operations import create_user
+from hwc.audit.models import AuditEvent
+from hwc.claims.filing import save_claimant, save_incident, save_losses, start_filing
+from hwc.claims.models import Claim, Claimant, FilingDraft
+from hwc.core.db import utcnow
+from hwc.demo.world import DEFAULT_PASSWORD
 from hwc.extensions import db
-from tests.factories import claim_body, make_claim
+from hwc.regions.models import Region
+from tests.factories import claim_body, jpeg_bytes, make_claim
 from tests.test_filing_pages import CLAIMANT, INCIDENT, LOSSES, errors, start
 
 
@@ -127,3 +137,118 @@ def test_the_claimant_step_remembers_the_picked_claimant(officer, app, known):
     page = officer.get(base + "/claimant").get_data(as_text=True)
     assert re.search(rf'<option (selected )?value="{known}"( selected)?>', page).group(1) or \
         re.search(rf'<option (selected )?value="{known}"( selected)?>', page).group(2)
+
+
+# --- 3.3 drafts ---------------------------------------------------------------------------
+
+def filing_of(base: str):
+    client_uuid = uuid.UUID(base.rsplit("/", 1)[1])
+    return db.session.scalar(select(FilingDraft).where(FilingDraft.client_uuid == client_uuid))
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_an_officer_deletes_their_own_unfinished_filing_after_confirming(officer, app):
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    confirm = officer.get(base + "/delete")
+    assert confirm.status_code == 200 and "Delete this unfinished claim?" in confirm.get_data(
+        as_text=True)
+    with app.app_context():
+        assert filing_of(base) is not None  # asking changes nothing
+    response = officer.post(base + "/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/mine")
+    with app.app_context():
+        assert filing_of(base) is None
+        [event] = events("delete_filing")
+        assert event.actor.username == "officer" and event.claim_id is None
+        assert event.changes["client_uuid"] == base.rsplit("/", 1)[1]
+        assert "李秀英" not in str(event.changes)  # no personal data in the trail
+
+
+def test_my_claims_offers_to_delete_each_unfinished_filing(officer):
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    page = officer.get("/mine").get_data(as_text=True)
+    assert f'href="{base.removeprefix("http://localhost")}/delete"' in page
+
+
+def test_another_officers_filing_cannot_be_deleted_and_is_not_revealed(officer, app,
+                                                                      login_as):
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    with app.app_context():
+        create_user("officer2", DEFAULT_PASSWORD, Role.village_officer,
+                    Region.by_code("CN-JL-HC-CH"))
+        db.session.commit()
+    for username in ("officer2", "ru_officer"):
+        other = login_as(username)
+        assert other.get(base + "/delete").status_code == 404
+        response = other.post(base + "/delete")
+        assert response.status_code == 404
+        assert CLAIMANT["name"] not in response.get_data(as_text=True)
+    with app.app_context():
+        assert filing_of(base) is not None and not events("delete_filing")
+
+
+@pytest.mark.parametrize("submitted", [False, True])
+def test_a_filing_that_became_a_claim_is_not_deleted_but_refused_with_409(officer, app,
+                                                                         submitted):
+    base = start(officer)
+    file_through_losses(officer, base, CLAIMANT)
+    if submitted:
+        officer.post(base + "/photos", data={"photos": [(io.BytesIO(jpeg_bytes()), "a.jpg")],
+                                             "upload": "1"},
+                     content_type="multipart/form-data")
+        assert officer.post(base + "/review", data={}).status_code == 302
+    response = officer.post(base + "/delete")
+    assert response.status_code == 409
+    assert "withdraw" in response.get_data(as_text=True)
+    with app.app_context():
+        assert filing_of(base) is not None and db.session.query(Claim).count() == 1
+        assert not events("delete_filing")
+
+
+def test_office_roles_cannot_delete_filings(officer, login_as, app):
+    base = start(officer)
+    officer.post(base + "/claimant", data=CLAIMANT)
+    assert login_as("verifier").post(base + "/delete").status_code == 403
+    with app.app_context():
+        assert filing_of(base) is not None
+
+
+def test_filings_left_empty_past_the_limit_expire_by_command(app, demo, runner):
+    from hwc.claims.filing import EMPTY_FILING_DAYS
+
+    with app.app_context():
+        officer = User.by_username("officer")
+        old = utcnow() - timedelta(days=EMPTY_FILING_DAYS + 1)
+        recent = utcnow() - timedelta(days=EMPTY_FILING_DAYS - 1)
+
+        def filing(days_old, *sections):
+            draft = start_filing(officer)
+            save_claimant(draft, CLAIMANT["village"], CLAIMANT, actor=officer)
+            if "incident" in sections:
+                save_incident(draft, {"occurred_at": (utcnow() - timedelta(days=30)).isoformat(),
+                                      "species": "amur_tiger"}, actor=officer)
+            if "losses" in sections:
+                save_losses(draft, [{"kind": "livestock", "category": "cattle",
+                                     "condition": "dead", "quantity": "1", "unit": "head"}],
+                            actor=officer)
+            db.session.execute(update(FilingDraft).where(FilingDraft.id == draft.id)
+                               .values(updated_at=days_old))
+            return draft.client_uuid
+
+        empty_old, empty_recent = filing(old), filing(recent)
+        started_old, filed_old = filing(old, "incident"), filing(old, "incident", "losses")
+        db.session.commit()
+    result = runner.invoke(args=["hwc", "drafts", "expire"])
+    assert result.exit_code == 0, result.output
+    assert "1" in result.output
+    with app.app_context():
+        left = set(db.session.scalars(select(FilingDraft.client_uuid)))
+        assert left == {empty_recent, started_old, filed_old}
+        [event] = events("expire_filing")
+        assert event.actor_id is None and event.changes["client_uuid"] == str(empty_old)

@@ -78,6 +78,7 @@ TARGETS: dict[str, list[Target]] = {
                                   "name": "2026", "csv_file": "rates"}, files=("csv_file",))],
     "claims.new_filing": [Target("officer", "/file/new", {"client_uuid": "{filed}"})],
     "claims.edit_claim": [Target("officer", "/claims/{submitted}/edit")],
+    "claims.delete_filing_page": [Target("officer", "/file/{unfinished}/delete")],
     "claims.file_step": [
         Target("officer", "/file/{fresh}/claimant", CLAIMANT),
         Target("officer", "/file/{fresh}/incident", INCIDENT),
@@ -178,6 +179,7 @@ def world(app, demo):
                   ("submitted", "under_verification", "verified", "rejected")}
         officer = User.by_username("officer")
         fresh, filed = start_filing(officer), start_filing(officer)
+        unfinished = start_filing(officer)
         save_claimant(filed, CLAIMANT["village"], CLAIMANT, actor=officer)
         save_incident(filed, {"occurred_at": (utcnow() - timedelta(days=1)).isoformat(),
                               "species": "amur_tiger"}, actor=officer)
@@ -186,6 +188,7 @@ def world(app, demo):
         db.session.commit()
         return {"officer_id": officer.id, "rates_region": Region.by_code("CN-JL-HC").id,
                 "fresh": fresh.client_uuid, "filed": filed.client_uuid,
+                "unfinished": unfinished.client_uuid,
                 **{status: claim.code for status, claim in claims.items()},
                 "versions": {claim.code: claim.version for claim in claims.values()}}
 

@@ -72,6 +72,12 @@ CALLS = {
         w.checking, a), lambda result: result is False),
     "filing.check_client_uuid": ("ru_officer", lambda w, a: filing.check_client_uuid(
         w.draft.client_uuid, a), (operations.IdempotencyConflict,)),
+    "filing.delete_filing": ("ru_officer", lambda w, a: filing.delete_filing(
+        w.filing.client_uuid, actor=a), NOT_FOUND),
+    "filing.filing_to_delete": ("ru_officer", lambda w, a: filing.filing_to_delete(
+        w.filing.client_uuid, actor=a), NOT_FOUND),
+    "filing.may_delete_filing": ("ru_officer", lambda w, a: filing.may_delete_filing(
+        a, w.filing), lambda result: result is False),
     "filing.filing_for_claim": ("ru_officer", lambda w, a: filing.filing_for_claim(
         w.draft, a), NOT_FOUND),
     "filing.get_filing": ("ru_officer", lambda w, a: filing.get_filing(
@@ -113,6 +119,9 @@ NO_ACTOR = {
     "operations.snapshot": "formats a claim the caller already holds for the audit trail",
     "evidence.evidence_path": "a path on disk; serving goes through evidence_bytes",
     "evidence.upload_dir": "the upload folder",
+    "filing.expire_empty_filings": "the system's housekeeping (flask hwc drafts expire): "
+                                   "acts for no user and shows nothing",
+    "filing.is_empty_filing": "a predicate on a filing the caller already holds",
     "flags.listed": "formats codes the caller already may see",
     "service.open_question": "the return comment of a claim the caller already holds",
 }

@@ -7,14 +7,17 @@ one officer: every function here takes the acting officer and refuses anyone els
 """
 
 import uuid
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hwc.accounts.models import Role, User
+from hwc.audit.trail import record_event
 from hwc.claims.models import Claim, FilingDraft
 from hwc.claims.operations import (
+    ClaimLocked,
     IdempotencyConflict,
     NotAllowed,
     claim_by_client_uuid,
@@ -36,6 +39,7 @@ from hwc.claims.validation import (
     parse_losses,
     parse_village,
 )
+from hwc.core.db import utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow.errors import ClaimNotFound
@@ -239,3 +243,72 @@ def officer_villages(officer: User) -> list[Region]:
     _require_officer(officer)
     return [r for r in db.session.scalars(Region.subtree(*officer.scope_regions))
             if r.level == RegionLevel.village]
+
+
+# A filing saved no further than its claimant step and left this long is someone's stray tap
+# on "new claim": ``flask hwc drafts expire`` removes it.
+EMPTY_FILING_DAYS = 14
+
+
+class FilingIsAClaim(ClaimLocked):
+    """The filing has become a claim: it is withdrawn through the workflow, never deleted."""
+
+
+def may_delete_filing(actor: User, draft: FilingDraft) -> bool:
+    """An officer may delete their own filing until it has become a claim (whose history the
+    audit trail already holds: a draft claim is withdrawn instead)."""
+    return actor.role == Role.village_officer and draft.officer_id == actor.id and \
+        draft.claim_id is None
+
+
+def filing_to_delete(client_uuid: uuid.UUID, *, actor: User) -> FilingDraft:
+    """The actor's filing with this UUID if they may delete it. Raises ``NotAllowed`` for other
+    roles, ``ClaimNotFound`` for a filing that is not theirs (or none), and ``FilingIsAClaim``
+    once it has become a claim."""
+    _require_officer(actor)
+    draft = get_filing(client_uuid, actor)
+    if draft is None:
+        raise ClaimNotFound("filing")
+    if not may_delete_filing(actor, draft):
+        raise FilingIsAClaim(draft.claim.status)
+    return draft
+
+
+def delete_filing(client_uuid: uuid.UUID, *, actor: User) -> None:
+    """Delete the actor's unfinished filing (see ``filing_to_delete`` for the refusals); the
+    audit trail records which filing and how far it got, not what it held."""
+    draft = filing_to_delete(client_uuid, actor=actor)
+    record_event("delete_filing", actor=actor, changes=_filing_facts(draft))
+    db.session.delete(draft)
+    db.session.flush()
+
+
+def _filing_facts(draft: FilingDraft) -> dict:
+    return {"client_uuid": str(draft.client_uuid), "officer_id": draft.officer_id,
+            "saved_steps": [step for step in STEPS if step in (draft.data or {})],
+            "created_at": draft.created_at, "updated_at": draft.updated_at}
+
+
+def is_empty_filing(draft: FilingDraft) -> bool:
+    """Never saved past the claimant step."""
+    data = draft.data or {}
+    return draft.claim_id is None and "incident" not in data and "losses" not in data
+
+
+def expire_empty_filings(days: int = EMPTY_FILING_DAYS) -> int:
+    """Remove the filings never saved past the claimant step and not saved for ``days`` days,
+    each with an audit event of the system; returns how many. The system's housekeeping: it
+    acts for no user."""
+    cutoff = utcnow() - timedelta(days=days)
+    stale = db.session.scalars(select(FilingDraft).where(
+        FilingDraft.claim_id.is_(None), FilingDraft.updated_at < cutoff)
+        .order_by(FilingDraft.id)).all()
+    removed = 0
+    for draft in stale:
+        if not is_empty_filing(draft):
+            continue
+        record_event("expire_filing", changes={**_filing_facts(draft), "days": days})
+        db.session.delete(draft)
+        removed += 1
+    db.session.flush()
+    return removed

@@ -16,8 +16,11 @@ from hwc.claims.codes import InvalidCode, normalise_code
 from hwc.claims.evidence import EvidenceNotAllowed, EvidenceRejected, add_evidence
 from hwc.claims.filing import (
     STEPS,
+    FilingIsAClaim,
     check_client_uuid,
+    delete_filing,
     filing_for_claim,
+    filing_to_delete,
     get_filing,
     officer_villages,
     save_claimant,
@@ -100,6 +103,33 @@ def officer_claim(code: str) -> Claim:
         return get_claim(normalise_code(code), current_user)
     except (ClaimNotFound, InvalidCode):
         abort(404)
+
+
+@bp.route("/file/<client_uuid>/delete", methods=["GET", "POST"])
+@roles_required(OFFICER)
+def delete_filing_page(client_uuid):
+    """Asks, then deletes the officer's own unfinished filing. Someone else's is 404 (it
+    reveals nothing), one that has become a claim 409: a claim is withdrawn instead."""
+    try:
+        parsed = uuid.UUID(client_uuid)
+    except ValueError:
+        abort(404)
+    try:
+        draft = filing_to_delete(parsed, actor=current_user)
+        if request.method == "GET":
+            return render_template("claims/delete_filing.html", draft=draft, form=SubmitForm())
+        if not SubmitForm().validate_on_submit():
+            abort(400)
+        delete_filing(parsed, actor=current_user)
+    except ClaimNotFound:
+        abort(404)
+    except FilingIsAClaim:
+        message = _("This claim has already been filed, so it cannot be deleted; withdraw it "
+                    "on its page instead.")
+        return render_template("errors/error.html", code=409, message=message), 409
+    db.session.commit()
+    flash(_("The unfinished claim was deleted."), "success")
+    return redirect(url_for("claims.my_claims"))
 
 
 def load_filing(client_uuid: str, step: str):

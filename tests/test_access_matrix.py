@@ -58,6 +58,7 @@ EXPECTED = {
     ("claims.claim_page", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
     ("claims.act", "POST"): ("LFKFFFF", "LMMMMMM", "LMMMMMM"),  # start_verification
     ("claims.evidence_file", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
+    ("claims.delete_photo", "POST"): ("LFFFFFF", "LMMMMMM", "LMMMMMM"),  # submitted: nobody
     # claims: the tablet
     ("claims.my_claims", "GET"): "LKFFFFF",
     ("claims.new_filing", "GET"): "LKFFFFF",

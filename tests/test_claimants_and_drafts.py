@@ -13,8 +13,9 @@ from sqlalchemy import func, select, update
 from hwc.accounts.models import Role, User
 from hwc.accounts.operations import create_user
 from hwc.audit.models import AuditEvent
+from hwc.claims.evidence import add_evidence, delete_evidence, evidence_path
 from hwc.claims.filing import save_claimant, save_incident, save_losses, start_filing
-from hwc.claims.models import Claim, Claimant, FilingDraft
+from hwc.claims.models import Claim, Claimant, Evidence, FilingDraft
 from hwc.core.db import utcnow
 from hwc.demo.world import DEFAULT_PASSWORD
 from hwc.extensions import db
@@ -252,3 +253,135 @@ def test_filings_left_empty_past_the_limit_expire_by_command(app, demo, runner):
         assert left == {empty_recent, started_old, filed_old}
         [event] = events("expire_filing")
         assert event.actor_id is None and event.changes["client_uuid"] == str(empty_old)
+
+
+# --- 3.4 photos ---------------------------------------------------------------------------
+
+def upload(client, base: str, *colours) -> None:
+    response = client.post(base + "/photos", data={
+        "photos": [(io.BytesIO(jpeg_bytes(colour)), f"{n}.jpg") for n, colour in
+                   enumerate(colours)], "upload": "1"}, content_type="multipart/form-data")
+    assert response.status_code == 302, errors(response)
+
+
+def photos_of(base: str) -> list[Evidence]:
+    return list(filing_of(base).claim.evidence)
+
+
+def test_an_officer_deletes_a_photo_of_a_draft_and_its_files_go_after_the_commit(officer,
+                                                                                 app):
+    base = start(officer)
+    file_through_losses(officer, base, CLAIMANT)
+    upload(officer, base, (10, 10, 10), (200, 10, 10))
+    with app.app_context():
+        first, second = photos_of(base)
+        code, first_id = first.claim.code, first.id
+        stored, sha = evidence_path(first), first.sha256
+        assert officer.get(f"/claims/{code}/evidence/{first_id}?thumb=1").status_code == 200
+        thumb = stored.with_name(stored.stem + ".thumb.jpg")
+        assert stored.exists() and thumb.exists()
+    page = officer.get(base + "/photos").get_data(as_text=True)
+    assert f'formaction="/claims/{code}/evidence/{first_id}/delete"' in page
+    response = officer.post(f"/claims/{code}/evidence/{first_id}/delete",
+                            data={"back": "filing"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        base.removeprefix("http://localhost") + "/photos")
+    with app.app_context():
+        assert [p.id for p in photos_of(base)] == [second.id]
+        assert not stored.exists() and not thumb.exists()
+        [event] = events("delete_evidence")
+        assert event.changes["sha256"] == sha and event.actor.username == "officer"
+
+
+def test_a_photo_delete_that_rolls_back_keeps_the_file(app, demo):
+    with app.app_context():
+        claim = make_claim("draft")
+        db.session.commit()
+        photo = claim.evidence[0]
+        stored = evidence_path(photo)
+        delete_evidence(photo, actor=User.by_username("officer"))
+        db.session.rollback()
+        assert stored.exists()
+        db.session.commit()  # a later commit of something else removes nothing
+        assert stored.exists() and len(Claim.by_code(claim.code).evidence) == 1
+
+
+def test_a_photo_of_a_submitted_claim_cannot_be_deleted(officer, app, demo):
+    with app.app_context():
+        claim = make_claim("submitted")
+        db.session.commit()
+        code, photo_id, stored = claim.code, claim.evidence[0].id, evidence_path(
+            claim.evidence[0])
+    response = officer.post(f"/claims/{code}/evidence/{photo_id}/delete")
+    assert response.status_code == 403
+    assert "can no longer be changed" in response.get_data(as_text=True)
+    with app.app_context():
+        assert len(Claim.by_code(code).evidence) == 1 and stored.exists()
+        assert not events("delete_evidence")
+
+
+def test_on_a_returned_claim_only_photos_added_since_the_return_can_be_deleted(officer, app,
+                                                                              demo):
+    with app.app_context():
+        claim = make_claim("returned")
+        seen = claim.evidence[0].id
+        added = add_evidence(claim, jpeg_bytes((1, 99, 1)), actor=User.by_username("officer"))
+        db.session.commit()
+        code, added_id = claim.code, added.id
+    assert officer.post(f"/claims/{code}/evidence/{seen}/delete").status_code == 403
+    assert officer.post(f"/claims/{code}/evidence/{added_id}/delete").status_code == 302
+    with app.app_context():
+        assert [e.id for e in Claim.by_code(code).evidence] == [seen]
+
+
+def test_a_verifier_deletes_only_photos_they_added_while_verifying(app, demo, login_as):
+    with app.app_context():
+        claim = make_claim("under_verification")
+        officers = claim.evidence[0].id
+        own = add_evidence(claim, jpeg_bytes((5, 5, 250)), actor=User.by_username("verifier"))
+        db.session.commit()
+        code, own_id = claim.code, own.id
+    verifier = login_as("verifier")
+    page = verifier.get(f"/claims/{code}").get_data(as_text=True)
+    assert f"/claims/{code}/evidence/{own_id}/delete" in page
+    assert f"/claims/{code}/evidence/{officers}/delete" not in page
+    assert verifier.post(f"/claims/{code}/evidence/{officers}/delete").status_code == 403
+    assert login_as("ru_verifier").post(
+        f"/claims/{code}/evidence/{own_id}/delete").status_code == 404
+    assert verifier.post(f"/claims/{code}/evidence/{own_id}/delete").status_code == 302
+    with app.app_context():
+        assert [e.id for e in Claim.by_code(code).evidence] == [officers]
+
+
+def test_each_photo_has_its_own_caption(officer, app):
+    base = start(officer)
+    file_through_losses(officer, base, CLAIMANT)
+    upload(officer, base, (10, 10, 10), (200, 10, 10))
+    with app.app_context():
+        first, second = (p.id for p in photos_of(base))
+    response = officer.post(base + "/photos", data={
+        f"caption-{first}": "the dead cow", f"caption-{second}": "tracks by the fence",
+        "captions": "1"}, content_type="multipart/form-data")
+    assert response.status_code == 302, errors(response)
+    with app.app_context():
+        assert [p.caption for p in photos_of(base)] == ["the dead cow", "tracks by the fence"]
+        changes = [e.changes for e in events("caption_evidence")]
+        assert {"evidence_id": first, "caption": {"from": "", "to": "the dead cow"}} in changes
+    page = officer.get(base + "/photos").get_data(as_text=True)
+    assert 'value="the dead cow"' in page and 'value="tracks by the fence"' in page
+    assert 'name="caption"' not in page  # no caption for a whole batch any more
+
+
+def test_a_caption_too_long_is_refused_beside_its_photo_and_nothing_changes(officer, app):
+    base = start(officer)
+    file_through_losses(officer, base, CLAIMANT)
+    upload(officer, base, (10, 10, 10), (200, 10, 10))
+    with app.app_context():
+        first, second = (p.id for p in photos_of(base))
+    response = officer.post(base + "/photos", data={
+        f"caption-{first}": "fine", f"caption-{second}": "x" * 256, "captions": "1"},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert any("At most 255 characters" in e for e in errors(response)), errors(response)
+    with app.app_context():
+        assert [p.caption for p in photos_of(base)] == ["", ""]

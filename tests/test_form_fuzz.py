@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter
 
 from hwc.accounts.models import User
+from hwc.claims.evidence import add_evidence
 from hwc.claims.filing import save_claimant, save_incident, save_losses, start_filing
 from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
@@ -78,13 +79,16 @@ TARGETS: dict[str, list[Target]] = {
                                   "name": "2026", "csv_file": "rates"}, files=("csv_file",))],
     "claims.new_filing": [Target("officer", "/file/new", {"client_uuid": "{filed}"})],
     "claims.edit_claim": [Target("officer", "/claims/{submitted}/edit")],
+    "claims.delete_photo": [Target("officer", "/claims/{filed_code}/evidence/{filed_photo}/delete",
+                                   {"back": "filing"})],
     "claims.delete_filing_page": [Target("officer", "/file/{unfinished}/delete")],
     "claims.file_step": [
         Target("officer", "/file/{fresh}/claimant", CLAIMANT),
         Target("officer", "/file/{fresh}/incident", INCIDENT),
         Target("officer", "/file/{fresh}/losses", LOSSES),
-        Target("officer", "/file/{filed}/photos", {"photos": "photo", "caption": "cow",
-                                                   "upload": "1"}, files=("photos",)),
+        Target("officer", "/file/{filed}/photos", {"photos": "photo", "upload": "1",
+                                                   "caption-{filed_photo}": "a cow"},
+               files=("photos",)),
         Target("officer", "/file/{filed}/review", {"client_uuid": "{filed}"}),
     ],
     "claims.act": [
@@ -185,10 +189,12 @@ def world(app, demo):
                               "species": "amur_tiger"}, actor=officer)
         save_losses(filed, [{"kind": "livestock", "category": "cattle", "condition": "dead",
                              "quantity": "1", "unit": "head"}], actor=officer)
+        photo = add_evidence(filed.claim, jpeg_bytes(), actor=officer)
         db.session.commit()
         return {"officer_id": officer.id, "rates_region": Region.by_code("CN-JL-HC").id,
                 "fresh": fresh.client_uuid, "filed": filed.client_uuid,
-                "unfinished": unfinished.client_uuid,
+                "unfinished": unfinished.client_uuid, "filed_code": filed.claim.code,
+                "filed_photo": photo.id,
                 **{status: claim.code for status, claim in claims.items()},
                 "versions": {claim.code: claim.version for claim in claims.values()}}
 
@@ -220,7 +226,8 @@ def test_junk_in_a_form_gets_no_server_error_and_refusals_say_why(app, demo, wor
                                         "submitted") if f"{{{key}}}" in target.url), None)
     version = world["versions"].get(code, 1)
     client = login(app, target.role, demo)
-    valid = {name: filled(value, world, version) for name, value in target.valid.items()}
+    valid = {filled(name, world, version): filled(value, world, version)
+             for name, value in target.valid.items()}
 
     @FUZZ
     @given(data=submissions(Target(target.role, target.url, valid, target.files)),

@@ -66,6 +66,12 @@ CALLS = {
             claim_body(), w.user("officer")).losses[:1]), actor=a), NOT_FOUND),
     "evidence.add_evidence": ("ru_verifier", lambda w, a: evidence.add_evidence(
         w.checking, jpeg_bytes(), actor=a), NOT_FOUND),
+    "evidence.delete_evidence": ("ru_officer", lambda w, a: evidence.delete_evidence(
+        w.photo, actor=a), NOT_FOUND),
+    "evidence.set_caption": ("ru_officer", lambda w, a: evidence.set_caption(
+        w.photo, "a cow", actor=a), NOT_FOUND),
+    "evidence.may_change_photo": ("ru_officer", lambda w, a: evidence.may_change_photo(
+        a, w.photo), lambda result: result is False),
     "evidence.evidence_bytes": ("ru_auditor", lambda w, a: evidence.evidence_bytes(
         w.photo, viewer=a), NOT_FOUND),
     "evidence.may_add_evidence": ("ru_verifier", lambda w, a: evidence.may_add_evidence(
@@ -119,6 +125,7 @@ NO_ACTOR = {
     "operations.snapshot": "formats a claim the caller already holds for the audit trail",
     "evidence.evidence_path": "a path on disk; serving goes through evidence_bytes",
     "evidence.upload_dir": "the upload folder",
+    "evidence.remove_after_commit": "removes files of a photo already deleted by its caller",
     "filing.expire_empty_filings": "the system's housekeeping (flask hwc drafts expire): "
                                    "acts for no user and shows nothing",
     "filing.is_empty_filing": "a predicate on a filing the caller already holds",

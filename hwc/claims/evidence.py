@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from hwc.accounts.models import User
 from hwc.audit.trail import record_event
@@ -85,6 +87,96 @@ def add_evidence(claim: Claim, data: bytes, *, actor: User, original_name: str =
                      "caption": caption})
     evidence_path(evidence).write_bytes(photo.jpeg)  # last: a failed insert leaves no file
     return evidence
+
+
+MAX_CAPTION = 255  # the column's length
+
+
+def may_change_photo(actor: User, evidence: Evidence) -> bool:
+    """Whether ``actor`` may delete ``evidence`` or change its caption. The filing side: an
+    officer of the area, on a photo an officer added, while the claim is open to edits (draft or
+    returned) — on a returned claim only a photo added since its last submission: the office
+    has seen the others. A verifier: only a photo they added themselves, while they may add
+    photos to the claim (under verification)."""
+    from hwc.accounts.models import Role
+    from hwc.workflow.rules import EDITABLE_STATUSES
+
+    claim = evidence.claim
+    if not actor.can_see_region(claim.village):
+        return False
+    if actor.role == Role.village_officer:
+        return claim.status in EDITABLE_STATUSES and \
+            evidence.uploaded_by.role == Role.village_officer and \
+            (claim.submitted_at is None or evidence.created_at > claim.submitted_at)
+    if actor.role == Role.verifier:
+        return evidence.uploaded_by_id == actor.id and may_add_evidence(claim, actor)
+    return False
+
+
+def _check_may_change(evidence: Evidence, actor: User) -> None:
+    check_scope(evidence.claim, actor)
+    if not may_change_photo(actor, evidence):
+        raise EvidenceNotAllowed(evidence.claim.status)
+
+
+def delete_evidence(evidence: Evidence, *, actor: User) -> None:
+    """Remove a photo from its claim (``ClaimNotFound`` outside the actor's area,
+    ``EvidenceNotAllowed`` unless ``may_change_photo``); its files are removed once the
+    transaction commits, never before, so a rollback keeps photo and row together."""
+    _check_may_change(evidence, actor)
+    claim = evidence.claim
+    record_event("delete_evidence", actor=actor, claim=claim, from_status=claim.status,
+                 to_status=claim.status, changes={
+                     "evidence_id": evidence.id, "sha256": evidence.sha256,
+                     "caption": evidence.caption, "uploaded_by_id": evidence.uploaded_by_id,
+                     "created_at": evidence.created_at})
+    path = evidence_path(evidence)
+    claim.evidence.remove(evidence)
+    db.session.delete(evidence)
+    db.session.flush()
+    remove_after_commit(path, path.with_name(path.stem + ".thumb.jpg"))
+
+
+def set_caption(evidence: Evidence, caption: str, *, actor: User) -> None:
+    """Give one photo its own caption (same refusals as ``delete_evidence``; ``EvidenceRejected``
+    for a caption longer than ``MAX_CAPTION``). Audited when it changes."""
+    _check_may_change(evidence, actor)
+    caption = " ".join((caption or "").split())
+    if len(caption) > MAX_CAPTION:
+        raise EvidenceRejected(_("At most %(max)d characters.", max=MAX_CAPTION))
+    if caption == evidence.caption:
+        return
+    claim = evidence.claim
+    record_event("caption_evidence", actor=actor, claim=claim, from_status=claim.status,
+                 to_status=claim.status, changes={
+                     "evidence_id": evidence.id,
+                     "caption": {"from": evidence.caption, "to": caption}})
+    evidence.caption = caption
+    db.session.flush()
+
+
+# Files to remove once the session's outermost transaction commits (forgotten if it rolls
+# back). Releasing or rolling back a savepoint leaves them waiting for the outer transaction.
+_FILES_TO_REMOVE = "hwc.files_to_remove"
+
+
+def remove_after_commit(*paths: Path) -> None:
+    """Remove ``paths`` after the current transaction commits (nothing happens on rollback)."""
+    db.session().info.setdefault(_FILES_TO_REMOVE, []).extend(paths)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_files(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    for path in session.info.pop(_FILES_TO_REMOVE, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_FILES_TO_REMOVE, None)
 
 
 THUMB_SIDE = 320

@@ -13,7 +13,14 @@ from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
 from hwc.claims.blueprint import bp
 from hwc.claims.codes import InvalidCode, normalise_code
-from hwc.claims.evidence import EvidenceNotAllowed, EvidenceRejected, add_evidence
+from hwc.claims.evidence import (
+    MAX_CAPTION,
+    EvidenceNotAllowed,
+    EvidenceRejected,
+    add_evidence,
+    may_change_photo,
+    set_caption,
+)
 from hwc.claims.filing import (
     STEPS,
     FilingIsAClaim,
@@ -363,29 +370,62 @@ def rate_hints(draft) -> dict:
 
 
 def photos_step(draft):
+    """Upload photos, give each its own caption, delete one (a button posting to
+    ``claims.delete_photo``). Captions are saved with whichever button is pressed; one that is
+    refused saves nothing and is shown beside its photo."""
     form = PhotosStepForm()
     claim = draft.claim
-    if form.validate_on_submit():
-        files = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
-        if not files and "next" in request.form:
-            return next_step(draft, "photos")
-        added = 0
-        for upload in files:
-            try:
-                add_evidence(claim, upload.read(), actor=current_user,
-                             original_name=upload.filename, caption=form.caption.data or "")
-                added += 1
-            except (EvidenceRejected, EvidenceNotAllowed) as error:
-                message = getattr(error, "message", _("You may not add photos now."))
-                form.photos.errors = [*form.photos.errors, f"{upload.filename}: {message}"]
+    if not form.validate_on_submit():
+        return render_photos(draft, form, 422 if request.method == "POST" else 200)
+    caption_errors = save_captions(claim)
+    if caption_errors:
+        db.session.rollback()
+        return render_photos(draft, form, 422, caption_errors)
+    files = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
+    if not files and "next" in request.form:
         db.session.commit()
-        if form.photos.errors:
-            return render_step(draft, "photos", form, 422)
-        if added:
-            flash(_("Photos saved: %(count)d", count=added), "success")
-        return redirect(url_for("claims.file_step", client_uuid=draft.client_uuid,
-                                step="photos"))
-    return render_step(draft, "photos", form, 422 if request.method == "POST" else 200)
+        return next_step(draft, "photos")
+    added = 0
+    for upload in files:
+        try:
+            add_evidence(claim, upload.read(), actor=current_user, original_name=upload.filename)
+            added += 1
+        except (EvidenceRejected, EvidenceNotAllowed) as error:
+            message = getattr(error, "message", _("You may not add photos now."))
+            form.photos.errors = [*form.photos.errors, f"{upload.filename}: {message}"]
+    db.session.commit()
+    if form.photos.errors:
+        return render_photos(draft, form, 422)
+    if added:
+        flash(_("Photos saved: %(count)d. Give each one a caption below.", count=added),
+              "success")
+    return redirect(url_for("claims.file_step", client_uuid=draft.client_uuid,
+                            step="photos"))
+
+
+def save_captions(claim) -> dict[int, str]:
+    """Set the caption of each photo whose ``caption-<id>`` field was posted; returns the
+    message for each photo whose caption was refused."""
+    refused = {}
+    for photo in list(claim.evidence):
+        posted = request.form.get(f"caption-{photo.id}")
+        if posted is None:
+            continue
+        try:
+            set_caption(photo, posted, actor=current_user)
+        except EvidenceRejected as error:
+            refused[photo.id] = error.message
+        except EvidenceNotAllowed:
+            refused[photo.id] = _("This photo can no longer be changed.")
+    return refused
+
+
+def render_photos(draft, form, status=200, caption_errors=None):
+    claim = draft.claim
+    changeable = {photo.id for photo in claim.evidence
+                  if may_change_photo(current_user, photo)}
+    return render_step(draft, "photos", form, status, changeable_photos=changeable,
+                       caption_errors=caption_errors or {}, max_caption=MAX_CAPTION)
 
 
 def review_step(draft):

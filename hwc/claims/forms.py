@@ -86,8 +86,9 @@ class LossesStepForm(FlaskForm):
 
 
 class PhotosStepForm(FlaskForm):
+    """The photos to upload; each photo's caption is its own field (``caption-<id>``)."""
+
     photos = MultipleFileField(_l("Photos"))
-    caption = StringField(_l("Caption"), validators=[Length(max=255)])
 
 
 class SubmitForm(FlaskForm):

@@ -11,7 +11,12 @@ from hwc.audit.models import AuditEvent
 from hwc.claims.blueprint import bp
 from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
 from hwc.claims.deadlines import deadlines, is_late_report, is_overdue
-from hwc.claims.evidence import evidence_bytes
+from hwc.claims.evidence import (
+    EvidenceNotAllowed,
+    delete_evidence,
+    evidence_bytes,
+    may_change_photo,
+)
 from hwc.claims.flags import claim_flags
 from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyForm
 from hwc.claims.models import Claim, ClaimStatus, Evidence, Species
@@ -152,7 +157,13 @@ def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
         flags=claim_flags(claim, viewer=current_user), deadlines=deadlines(claim),
         overdue=is_overdue(claim),
         late_report=is_late_report(claim), schedule=claim_schedule(claim), item_rate=item_rate,
-        reasons=reason_titles(), question=open_question(claim)), status
+        reasons=reason_titles(), question=open_question(claim),
+        changeable_photos=changeable_photos(claim)), status
+
+
+def changeable_photos(claim: Claim) -> set[int]:
+    """The ids of the claim's photos the viewer may delete or caption."""
+    return {photo.id for photo in claim.evidence if may_change_photo(current_user, photo)}
 
 
 def fit_assessment_rows(form, claim: Claim) -> None:
@@ -220,11 +231,35 @@ def explain_unavailable(claim: Claim, action: str) -> None:
         flash(error.message, "error")
 
 
-@bp.get("/claims/<code>/evidence/<int:evidence_id>")
-def evidence_file(code, evidence_id):
-    claim = scoped_claim(code)
+def claim_evidence(claim: Claim, evidence_id: int) -> Evidence:
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None or evidence.claim_id != claim.id:
         abort(404)
+    return evidence
+
+
+@bp.get("/claims/<code>/evidence/<int:evidence_id>")
+def evidence_file(code, evidence_id):
+    claim = scoped_claim(code)
+    evidence = claim_evidence(claim, evidence_id)
     data = evidence_bytes(evidence, viewer=current_user, thumb=bool(request.args.get("thumb")))
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.post("/claims/<code>/evidence/<int:evidence_id>/delete")
+def delete_photo(code, evidence_id):
+    """Delete a photo (the filing officer's before submission, a verifier's own while
+    verifying); back to the filing's photos step when posted from there (``back=filing``)."""
+    claim = scoped_claim(code)
+    try:
+        delete_evidence(claim_evidence(claim, evidence_id), actor=current_user)
+    except EvidenceNotAllowed:
+        db.session.rollback()
+        message = _("This photo can no longer be changed.")
+        return render_template("errors/error.html", code=403, message=message), 403
+    db.session.commit()
+    flash(_("The photo was deleted."), "success")
+    if request.form.get("back") == "filing":
+        return redirect(url_for("claims.file_step", client_uuid=claim.client_uuid,
+                                step="photos"))
+    return redirect(url_for("claims.claim_page", code=claim.code))

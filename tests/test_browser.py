@@ -222,3 +222,59 @@ def test_the_tablet_survives_a_damaged_browser_copy_and_forgets_filings_at_logou
     assert page.evaluate(keys) == [], "a shared tablet keeps no filing after logout"
     assert errors == [], errors
     officer.close()
+
+
+def test_the_officer_captions_each_photo_and_deletes_one_on_a_tablet(browser, live_server,
+                                                                     demo, app, tmp_path):
+    from datetime import timedelta
+
+    from hwc.accounts.models import User
+    from hwc.claims.evidence import add_evidence, evidence_path
+    from hwc.claims.filing import save_claimant, save_incident, save_losses, start_filing
+    from hwc.claims.models import Claim
+    from hwc.core.db import utcnow
+    from hwc.extensions import db
+
+    with app.app_context():
+        user = User.by_username("officer")
+        filing = start_filing(user)
+        save_claimant(filing, "CN-JL-HC-CH-CM", {"name": "张桂兰", "phone": "+8613800000001",
+                                                 "language": "zh_Hans"}, actor=user)
+        save_incident(filing, {"occurred_at": (utcnow() - timedelta(hours=5)).isoformat(),
+                               "species": "amur_tiger"}, actor=user)
+        claim = save_losses(filing, [{"kind": "livestock", "category": "cattle",
+                                      "condition": "dead", "quantity": "1", "unit": "head"}],
+                            actor=user)
+        cow, fence = (add_evidence(claim, jpeg_bytes(colour, size=(640, 480)), actor=user)
+                      for colour in ((120, 90, 40), (30, 160, 60)))
+        db.session.commit()
+        code, cow_id, fence_id, cow_file = claim.code, cow.id, fence.id, evidence_path(cow)
+        photos_url = f"{live_server}/file/{filing.client_uuid}/photos"
+
+    officer = Person(browser, live_server, tmp_path, "officer", locale="en-GB")
+    page = officer.page
+    officer.login("officer", demo)
+    officer.switch_language("en")
+    page.goto(photos_url)
+    assert page.locator("[data-photo]").count() == 2
+    page.fill(f"#caption-{cow_id}", "The dead cow")
+    page.fill(f"#caption-{fence_id}", "Tracks by the fence")
+    for photo in (cow_id, fence_id):  # every control fits the tablet's width
+        box = page.locator(f"[data-photo='{photo}'] button").bounding_box()
+        assert box and box["x"] + box["width"] <= 800 and box["height"] >= 44
+    officer.shot("captions")
+    page.click("button[name=captions]")
+    page.wait_for_load_state()
+    assert page.input_value(f"#caption-{cow_id}") == "The dead cow"
+    assert page.input_value(f"#caption-{fence_id}") == "Tracks by the fence"
+    page.locator(f"[data-photo='{cow_id}'] button").click()
+    page.wait_for_url(photos_url)
+    assert page.locator("[data-photo]").count() == 1
+    assert page.locator(f"[data-photo='{fence_id}']").count() == 1
+    assert "The photo was deleted." in page.inner_text("body")
+    officer.shot("photo-deleted")
+    officer.close()
+    with app.app_context():
+        assert [(e.id, e.caption) for e in Claim.by_code(code).evidence] == [
+            (fence_id, "Tracks by the fence")]
+        assert not cow_file.exists()

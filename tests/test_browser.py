@@ -207,10 +207,9 @@ def test_the_tablet_survives_a_damaged_browser_copy_and_forgets_filings_at_logou
     page.goto(live_server + "/file/new")
     page.wait_for_url("**/claimant")
     page.fill("#name", "张桂兰")
-    page.fill("#id_number", "222401196501011234")
     keys = "Object.keys(localStorage).filter(k => k.startsWith('hwc-filing-'))"
     [key] = page.evaluate(keys)
-    assert "222401196501011234" in page.evaluate(f"localStorage.getItem('{key}')")
+    assert "张桂兰" in page.evaluate(f"localStorage.getItem('{key}')")
     page.evaluate(f"localStorage.setItem('{key}', '{{not json')")
     page.reload()
     assert errors == [], errors
@@ -278,3 +277,74 @@ def test_the_officer_captions_each_photo_and_deletes_one_on_a_tablet(browser, li
         assert [(e.id, e.caption) for e in Claim.by_code(code).evidence] == [
             (fence_id, "Tracks by the fence")]
         assert not cow_file.exists()
+
+
+FILING_KEYS = "Object.keys(localStorage).filter(k => k.startsWith('hwc-filing-'))"
+FILING_COPIES = ("Object.keys(localStorage).filter(k => k.startsWith('hwc-filing-'))"
+                 ".map(k => localStorage.getItem(k)).join('\\n')")
+
+
+def fill_claimant(page):
+    page.select_option("#village", "CN-JL-HC-CH-CM")
+    page.fill("#name", "张桂兰")
+    page.fill("#phone", "+86 138 0000 0001")
+    page.fill("#id_number", "222401196501011234")
+    page.fill("#bank_account", "6222020200112233445")
+
+
+def test_a_step_saved_offline_keeps_what_was_typed_and_saves_itself_when_back_online(
+        browser, live_server, demo, tmp_path):
+    officer = Person(browser, live_server, tmp_path, "officer", locale="zh-CN")
+    page = officer.page
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    officer.login("officer", demo)
+    page.goto(live_server + "/file/new")
+    page.wait_for_url("**/claimant")
+    step_url = page.url
+    fill_claimant(page)
+    officer.context.set_offline(True)
+    page.click("button[name=save]")
+    status = page.locator("[data-save-status]")
+    page.wait_for_selector("[data-save-status][data-state=waiting]", timeout=10000)
+    assert status.inner_text() == status.get_attribute("data-msg-waiting")  # "Not saved yet…"
+    assert status.get_attribute("aria-live") == "polite"
+    officer.shot("offline")
+    assert page.url == step_url
+    assert page.input_value("#name") == "张桂兰"
+    assert page.input_value("#id_number") == "222401196501011234"
+    assert page.input_value("#bank_account") == "6222020200112233445"
+    assert "222401196501011234" in page.evaluate(FILING_COPIES), "kept while the save waits"
+
+    officer.context.set_offline(False)
+    page.wait_for_url("**/incident")
+    assert page.evaluate(FILING_KEYS) == [], "the server has the step: no copy is left"
+    page.goto(step_url)
+    assert page.input_value("#name") == "张桂兰"
+    assert page.input_value("#phone") == "+86 138 0000 0001"
+    assert errors == [], errors
+    officer.close()
+
+
+def test_identity_number_and_bank_account_stay_in_the_browser_only_while_a_save_waits(
+        browser, live_server, demo, tmp_path):
+    officer = Person(browser, live_server, tmp_path, "officer", locale="zh-CN")
+    page = officer.page
+    officer.login("officer", demo)
+    page.goto(live_server + "/file/new")
+    page.wait_for_url("**/claimant")
+    fill_claimant(page)
+    copies = page.evaluate(FILING_COPIES)
+    assert "张桂兰" in copies, "the name is kept while typing (a reload keeps it)"
+    assert "222401196501011234" not in copies
+    assert "6222020200112233445" not in copies
+    page.click("button[name=save]")
+    page.wait_for_url("**/incident")
+    assert page.evaluate(FILING_KEYS) == [], "a saved step leaves nothing in the browser"
+    page.fill("#narrative", "夜里老虎咬死一头牛")
+    assert page.evaluate(FILING_KEYS) != []
+    page.click("button[name=save]")
+    page.wait_for_load_state()
+    assert "夜里老虎" in page.evaluate(FILING_COPIES), "a refused step keeps its copy"
+    assert "222401196501011234" not in page.evaluate(FILING_COPIES)
+    officer.close()

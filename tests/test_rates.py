@@ -503,8 +503,8 @@ def test_admin_list_marks_the_schedule_in_force_today(app, login_as):
                for day in (date(2024, 1, 1), date(2025, 1, 1), date(2999, 1, 1))]
         db.session.commit()
     page = login_as("admin").get("/admin/rates").get_data(as_text=True)
-    in_force = re.findall(r'<tr class="in-force">\s*<td>[^<]*</td>\s*<td><a href="/admin/rates/'
-                          r'(\d+)"', page)
+    in_force = re.findall(r'<tr class="in-force">\s*<td[^>]*>[^<]*</td>\s*'
+                          r'<td[^>]*><a href="/admin/rates/(\d+)"', page)
     assert ids[1] in {int(i) for i in in_force}
     assert not {ids[0], ids[2]} & {int(i) for i in in_force}
 

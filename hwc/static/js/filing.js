@@ -1,9 +1,18 @@
 // The tablet filing form: keeps what was typed in the browser until the server has it,
-// fills the GPS position, adds and removes loss rows, shows the rate of each loss and
-// previews photos. Works without it too: every step is a plain form.
+// sends each step in the background so that a dropped connection never loses the page (the step
+// waits and is sent again when the connection returns), fills the GPS position, adds and removes
+// loss rows, shows the rate of each loss and previews photos. Works without it too: every step is
+// a plain form.
 (function () {
   "use strict";
   var PENDING = "hwc-filing-pending";
+  // The copy's marker of a save that has not reached the server yet (and which button sent it).
+  var SAVING = "__saving";
+  var TIMEOUT = 30000;
+  var FIRST_RETRY = 5000;
+  var LAST_RETRY = 60000;
+  var INTERCEPT = typeof window.fetch === "function" && typeof window.FormData === "function" &&
+    typeof window.DOMParser === "function";
 
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
@@ -12,25 +21,45 @@
     });
   }
 
+  function state(form) {
+    if (!form.hwcSave) { form.hwcSave = {sending: false, waiting: false, attempt: 0, timer: null}; }
+    return form.hwcSave;
+  }
+
+  // Identity number and bank account (``data-until-saved``) are kept only while a save waits for
+  // the server: a shared tablet must not hold them longer. The rest is kept while typing.
   function save(form) {
+    var pending = state(form).sending || state(form).waiting;
     var data = {};
     fields(form).forEach(function (el) {
+      if (!pending && el.hasAttribute("data-until-saved")) { return; }
       data[el.name] = el.type === "checkbox" ? el.checked : el.value;
     });
+    if (pending) { data[SAVING] = state(form).button || ""; }
     try { localStorage.setItem(form.dataset.draftKey, JSON.stringify(data)); } catch (e) { /* full */ }
   }
 
-  function restore(form) {
+  function forget(form) {
+    try { localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* ignore */ }
+    sessionStorage.removeItem(PENDING);
+  }
+
+  // The stored copy, or null; a damaged copy (a full disk, another program) is dropped rather
+  // than left to fail on every load.
+  function stored(form) {
     var raw = null;
-    try { raw = localStorage.getItem(form.dataset.draftKey); } catch (e) { return; }
-    if (!raw) { return; }
+    try { raw = localStorage.getItem(form.dataset.draftKey); } catch (e) { return null; }
+    if (!raw) { return null; }
     var data = null;
     try { data = JSON.parse(raw); } catch (e) { data = null; }
     if (!data || typeof data !== "object" || Array.isArray(data)) {
-      // A damaged copy (a full disk, another program): drop it rather than fail on every load.
       try { localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* ignore */ }
-      return;
+      return null;
     }
+    return data;
+  }
+
+  function restore(form, data) {
     var wanted = 0;
     Object.keys(data).forEach(function (name) {
       var match = /^rows-(\d+)-/.exec(name);
@@ -46,7 +75,8 @@
     });
   }
 
-  // A page that loads without errors after a submit means the server has the data.
+  // Without background sending (an old browser): a page that loads without errors after a
+  // submit means the server has the data.
   function settle() {
     var pending = sessionStorage.getItem(PENDING);
     if (!pending) { return; }
@@ -55,6 +85,106 @@
     if (same && document.querySelector(".flash-error")) { return; }
     try { localStorage.removeItem(pending); } catch (e) { /* ignore */ }
     sessionStorage.removeItem(PENDING);
+  }
+
+  function showStatus(form, name) {
+    var out = form.querySelector("[data-save-status]");
+    if (!out) { return; }
+    out.dataset.state = name || "";
+    out.textContent = name ? out.getAttribute("data-msg-" + name) || "" : "";
+  }
+
+  function release(form) {
+    form.dataset.sent = "";
+    form.querySelectorAll("[data-once]").forEach(function (button) {
+      button.removeAttribute("aria-busy");
+    });
+  }
+
+  // Sends the step as the plain form would, and follows the server's answer.
+  function send(form) {
+    var now = state(form);
+    if (now.sending) { return; }
+    window.clearTimeout(now.timer);
+    now.sending = true;
+    save(form);
+    var body = new FormData(form);
+    if (now.button) { body.append(now.button, now.value || ""); }
+    var withFiles = Array.prototype.some.call(form.querySelectorAll("input[type=file]"),
+      function (input) { return input.files && input.files.length > 0; });
+    var controller = typeof window.AbortController === "function" ? new AbortController() : null;
+    // Photos may take long on a weak line, and a photo sent twice is a second photo: no timeout.
+    var timer = controller && !withFiles ?
+      window.setTimeout(function () { controller.abort(); }, TIMEOUT) : null;
+    window.fetch(form.action, {method: "POST", body: body, credentials: "same-origin",
+                               signal: controller ? controller.signal : undefined})
+      .then(function (response) {
+        return response.text().then(function (html) { return {response: response, html: html}; });
+      })
+      .then(function (answer) {
+        window.clearTimeout(timer);
+        now.sending = false;
+        if (answer.response.status >= 500) { wait(form); return; }
+        answered(form, answer.response, answer.html);
+      }, function () {
+        window.clearTimeout(timer);
+        now.sending = false;
+        wait(form);
+      });
+  }
+
+  // Not saved: keep everything, say so, and try again when the connection returns (or after a
+  // growing pause, since a tablet does not always notice it is back online).
+  function wait(form) {
+    var now = state(form);
+    now.waiting = true;
+    save(form);
+    showStatus(form, "waiting");
+    release(form);
+    var pause = Math.min(FIRST_RETRY * Math.pow(2, now.attempt), LAST_RETRY);
+    now.attempt += 1;
+    window.clearTimeout(now.timer);
+    now.timer = window.setTimeout(function () { retry(form); }, pause);
+  }
+
+  function retry(form) {
+    if (state(form).waiting && document.contains(form)) { send(form); }
+  }
+
+  function answered(form, response, html) {
+    var now = state(form);
+    now.waiting = false;
+    window.clearTimeout(now.timer);
+    var login = form.dataset.loginUrl;
+    var toLogin = login && new URL(response.url, location.href).pathname === login;
+    if (response.redirected && response.ok && !toLogin) {
+      forget(form);  // the server has the step
+    } else {
+      save(form);  // refused or logged out: keep the typing, not the identity number
+    }
+    showPage(html, response.url);
+  }
+
+  var shownPath = location.pathname + location.search;
+
+  // Shows the server's answer as if the browser had loaded it.
+  function showPage(html, url) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    if (!doc.body || !doc.querySelector("main")) { location.assign(url); return; }
+    document.title = doc.title;
+    if (doc.documentElement.lang) { document.documentElement.lang = doc.documentElement.lang; }
+    document.body = document.adoptNode(doc.body);
+    if (url && url !== location.href) {
+      history.pushState({hwcFiling: true}, "", url);
+      shownPath = location.pathname + location.search;
+      window.scrollTo(0, 0);
+    }
+    setup(document);
+    var invalid = document.querySelector('[aria-invalid="true"], .flash-error');
+    if (invalid) {
+      invalid.scrollIntoView({block: "center"});
+      if (invalid.focus) { invalid.focus(); }
+    }
   }
 
   function renumber(form) {
@@ -145,28 +275,49 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    settle();
-    loadRates();
-    document.querySelectorAll("form[data-draft-key]").forEach(function (form) {
-      restore(form);
-      form.addEventListener("input", function () { save(form); });
-      form.addEventListener("change", function (event) {
-        save(form);
-        var row = event.target.closest("[data-loss-row]");
-        if (row) { showRate(row); }
-        if (event.target.matches("[data-preview]")) { previews(event.target); }
-        if (event.target.name && /-remove$/.test(event.target.name)) {
-          row.classList.toggle("removed", event.target.checked);
-        }
-      });
-      form.addEventListener("submit", function () {
+  function watch(form) {
+    var data = stored(form);
+    if (data) { restore(form, data); }
+    form.addEventListener("input", function () { save(form); });
+    form.addEventListener("change", function (event) {
+      save(form);
+      var row = event.target.closest("[data-loss-row]");
+      if (row) { showRate(row); }
+      if (event.target.matches("[data-preview]")) { previews(event.target); }
+      if (event.target.name && /-remove$/.test(event.target.name)) {
+        row.classList.toggle("removed", event.target.checked);
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      // A button that posts elsewhere (deleting a photo) is a plain post, not a save of the step.
+      var elsewhere = event.submitter && event.submitter.hasAttribute("formaction");
+      if (!INTERCEPT || elsewhere) {
         save(form);
         sessionStorage.setItem(PENDING, form.dataset.draftKey);
-      });
-      form.querySelectorAll("[data-loss-row]").forEach(showRate);
+        return;
+      }
+      event.preventDefault();
+      var now = state(form);
+      var button = event.submitter;
+      now.button = button && button.name ? button.name : "";
+      now.value = button && button.name ? button.value : "";
+      now.attempt = 0;
+      send(form);
     });
-    document.querySelectorAll("[data-add-row]").forEach(function (button) {
+    form.querySelectorAll("[data-loss-row]").forEach(showRate);
+    // A save that never reached the server (the page was left or reloaded): send it again.
+    if (INTERCEPT && data && SAVING in data && !form.querySelector("input[type=file]")) {
+      var now = state(form);
+      now.button = data[SAVING];
+      now.value = "";
+      wait(form);
+    }
+  }
+
+  function setup(root) {
+    loadRates();
+    root.querySelectorAll("form[data-draft-key]").forEach(watch);
+    root.querySelectorAll("[data-add-row]").forEach(function (button) {
       button.addEventListener("click", function (event) {
         event.preventDefault();
         var form = document.querySelector("form[data-draft-key]");
@@ -174,8 +325,22 @@
         if (row) { row.querySelector("select, input").focus(); save(form); }
       });
     });
-    document.querySelectorAll("[data-gps]").forEach(function (button) {
+    root.querySelectorAll("[data-gps]").forEach(function (button) {
       button.addEventListener("click", function () { locate(button); });
     });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    settle();
+    setup(document);
+  });
+  window.addEventListener("online", function () {
+    document.querySelectorAll("form[data-draft-key]").forEach(function (form) {
+      if (form.hwcSave && form.hwcSave.waiting) { form.hwcSave.attempt = 0; retry(form); }
+    });
+  });
+  // Pages shown in place have their own history entries; going back or forward loads them.
+  window.addEventListener("popstate", function () {
+    if (location.pathname + location.search !== shownPath) { location.reload(); }
   });
 })();

@@ -33,7 +33,7 @@ def create_command(username, role, region_code, senior, language, full_name, pas
             raise click.ClickException(f"no region with code {region_code!r}")
     try:
         user = create_user(username, password, role, region, senior=senior, language=language,
-                           full_name=full_name)
+                           full_name=full_name, actor=None)
     except InvalidUser as error:
         db.session.rollback()
         raise click.ClickException(f"invalid {error.args[0]}") from None

@@ -16,6 +16,7 @@ from hwc.accounts.views import INVALID_USER_MESSAGES
 from hwc.audit.models import AuditEvent
 from hwc.extensions import db
 from hwc.rates.models import RateSchedule
+from hwc.regions.forms import PARENT_OUTSIDE_SCOPE, TOP_LEVEL_REFUSED
 from hwc.regions.models import Region
 from tests.factories import import_rates
 
@@ -126,7 +127,8 @@ def test_country_admin_cannot_create_a_user_across_the_border(app, login_as, adm
     users = count(app, User)
     response = client.post("/admin/users/new", data=user_data(region=abroad))
     assert response.status_code == 422
-    assert 'id="region-error"' in response.get_data(as_text=True)
+    refusal = message(app, INVALID_USER_MESSAGES["region_scope"][1], locale_of(admin))
+    assert f'id="region-error">{refusal}<' in response.get_data(as_text=True)
     assert count(app, User) == users
     assert client.post("/admin/users/new", data=user_data(region=home)).status_code == 302
     assert actions_by(app, admin) == ["user_created"]
@@ -177,6 +179,20 @@ def test_country_admin_cannot_make_a_colleague_root(app, login_as, admin):
     assert message(app, INVALID_USER_MESSAGES["root_only"][1], locale_of(admin)) in (
         response.get_data(as_text=True))
     assert user(app, colleague) == before
+
+
+def test_a_county_admin_appointed_by_the_country_admin_manages_only_the_county(app, login_as,
+                                                                               demo):
+    response = login_as("admin").post("/admin/users/new", data=user_data(
+        username="hunchun_admin", role="admin", region="CN-JL-HC"))
+    assert response.status_code == 302
+    county_admin = app.test_client()
+    county_admin.post("/login", data={"username": "hunchun_admin", "password": NEW_PASSWORD})
+    page = county_admin.get("/admin/users").get_data(as_text=True)
+    assert 'data-user="officer"' in page and 'data-user="admin"' not in page
+    assert county_admin.get(f"/admin/users/{user(app, 'admin')['id']}").status_code == 404
+    assert county_admin.get("/admin/regions/CN-JL").status_code == 404
+    assert county_admin.get("/admin/regions/CN-JL-HC").status_code == 200
 
 
 def test_country_admin_offers_only_areas_of_their_country(login_as):
@@ -240,7 +256,9 @@ def test_country_admin_cannot_create_a_region_abroad_or_at_the_top(app, login_as
     response = login_as(admin).post("/admin/regions/new", data=region_data(
         parent=abroad if where == "abroad" else ""))
     assert response.status_code == 422
-    assert 'id="parent-error"' in response.get_data(as_text=True)
+    refusal = PARENT_OUTSIDE_SCOPE if where == "abroad" else TOP_LEVEL_REFUSED
+    assert (f'id="parent-error">{message(app, refusal, locale_of(admin))}<'
+            in response.get_data(as_text=True))
     assert count(app, Region) == regions
     assert actions_by(app, admin) == []
 

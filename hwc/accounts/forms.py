@@ -53,7 +53,7 @@ class UserForm(FlaskForm):
                             filters=[lambda value: value or ""])
     role = SelectField(_l("Role"), choices=Role.choices())
     senior = BooleanField(_l("Senior approver (may give the second approval)"))
-    region = SelectField(_l("Area"))
+    region = SelectField(_l("Area"), invalid_choice_message=_l("Choose an area within your own."))
     language = SelectField(_l("Language"))
 
     def __init__(self, *args, actor, **kwargs):

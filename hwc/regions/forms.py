@@ -13,6 +13,10 @@ from hwc.regions.operations import regions_in_scope
 
 # "/admin/regions/new" is the page for a new region, so no region may take that code.
 RESERVED_CODES = {"new"}
+# Why a parent is refused: the form offers only the places the administrator may use.
+TOP_LEVEL_REFUSED = _l("Only the administrator of the whole system can place a region at the "
+                       "top level.")
+PARENT_OUTSIDE_SCOPE = _l("Choose a place within your own area.")
 
 
 def depth(region: Region) -> int:
@@ -51,6 +55,8 @@ class RegionForm(FlaskForm):
     def __init__(self, *args, actor, moving: Region | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.parent.choices = parent_choices(actor, moving)
+        self.parent.invalid_choice_message = (PARENT_OUTSIDE_SCOPE if self.parent.data
+                                              else TOP_LEVEL_REFUSED)
 
     @property
     def name_fields(self) -> list:

@@ -7,7 +7,13 @@ from flask_login import current_user
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
 from hwc.extensions import db
-from hwc.regions.forms import NewRegionForm, RegionForm, depth
+from hwc.regions.forms import (
+    PARENT_OUTSIDE_SCOPE,
+    TOP_LEVEL_REFUSED,
+    NewRegionForm,
+    RegionForm,
+    depth,
+)
 from hwc.regions.models import Region
 from hwc.regions.operations import (
     InvalidRegion,
@@ -32,10 +38,7 @@ def get_region_or_404(code: str) -> Region:
 
 
 def outside_scope_message(error: ParentOutsideScope) -> str:
-    if error.args[1] is None:
-        return _("Only the administrator of the whole system can place a region at the top "
-                 "level.")
-    return _("Choose a place within your own area.")
+    return str(TOP_LEVEL_REFUSED if error.args[1] is None else PARENT_OUTSIDE_SCOPE)
 
 
 def chosen_parent(form) -> Region | None:

@@ -17,7 +17,9 @@ user_group = AppGroup("user", help="Manage users.")
 @user_group.command("create")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--region", "region_code", help="Code of the region the user's scope covers.")
+@click.option("--region", "region_code",
+              help="Code of the region the user's scope covers. An admin without one is the "
+                   "root administrator, who manages the whole system.")
 @click.option("--senior", is_flag=True, help="Approver who may give the second approval.")
 @click.option("--language", default="zh_Hans", type=click.Choice(LANGUAGES))
 @click.option("--full-name", default="")

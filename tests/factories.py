@@ -101,9 +101,10 @@ def claim_body(village="CN-JL-HC-CH-CM", **overrides) -> dict:
 
 
 def import_rates(region_code="CN-JL-HC", text=HUNCHUN_RATES,
-                 effective_from=date(2020, 1, 1), name=None):
+                 effective_from=date(2020, 1, 1), name=None, actor=None):
+    """Import a schedule as ``actor`` (None: the system, like the command line)."""
     return import_schedule(text, region=Region.by_code(region_code),
-                           effective_from=effective_from, name=name)
+                           effective_from=effective_from, name=name, actor=actor)
 
 
 def make_claim(status="draft", officer="officer", photo=True, body=None) -> Claim:

@@ -270,7 +270,7 @@ def test_password_reset_ends_existing_sessions(client, auth, demo, app):
     auth.login("approver")
     assert client.get("/workspace").status_code == 200
     with app.app_context():
-        set_password(User.by_username("approver"), "a-new-long-password")
+        set_password(User.by_username("approver"), "a-new-long-password", actor=None)
         db.session.commit()
     assert client.get("/workspace").status_code == 302
 

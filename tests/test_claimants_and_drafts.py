@@ -182,7 +182,7 @@ def test_another_officers_filing_cannot_be_deleted_and_is_not_revealed(officer, 
     officer.post(base + "/claimant", data=CLAIMANT)
     with app.app_context():
         create_user("officer2", DEFAULT_PASSWORD, Role.village_officer,
-                    Region.by_code("CN-JL-HC-CH"))
+                    Region.by_code("CN-JL-HC-CH"), actor=None)
         db.session.commit()
     for username in ("officer2", "ru_officer"):
         other = login_as(username)

@@ -1,23 +1,35 @@
-"""Every public function of the claims, evidence, filing, flags and workflow operations refuses
-an actor from another jurisdiction by itself, so no caller can forget (issue 8: "every
-operation checks scope itself"). A new public function without an entry here fails the test."""
+"""Every public function of the claims, evidence, filing, flags and workflow operations, and of
+the administrators' accounts, regions and rate schedules, refuses an actor from another
+jurisdiction by itself, so no caller can forget (issue 8: "every operation checks scope itself";
+issue 9: administrators have a scope). A new public function without an entry here fails the
+test."""
 
 import inspect
 import uuid
+from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
-from hwc.accounts.models import User
+from hwc.accounts import operations as accounts
+from hwc.accounts.models import LoginSession, User
+from hwc.audit.models import AuditEvent
 from hwc.claims import evidence, filing, flags, operations
 from hwc.claims.models import Claim, FilingDraft
 from hwc.claims.validation import ClaimantInput, ClaimInput, parse_claim_input
 from hwc.extensions import db
+from hwc.rates import importer
+from hwc.rates import service as rates
+from hwc.rates.models import RateSchedule
+from hwc.regions import operations as regions
 from hwc.regions.models import Region
 from hwc.workflow import service
 from hwc.workflow.errors import ClaimNotFound
 from tests.factories import claim_body, import_rates, jpeg_bytes, make_claim
 
 MODULES = (operations, evidence, filing, flags, service)
+# The administrators' operations, named by their feature (their module names would clash).
+NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer}
 NOT_FOUND = (ClaimNotFound,)
 
 
@@ -25,7 +37,9 @@ class World:
     """A Hunchun claim in each state the operations need, and the Russian users who probe it."""
 
     def __init__(self):
-        import_rates()
+        self.schedule = import_rates()
+        self.officer = User.by_username("officer")
+        self.region = Region.by_code("CN-JL-HC")
         self.draft = make_claim("draft")
         self.checking = make_claim("under_verification")
         self.filing = filing.filing_for_claim(self.draft, User.by_username("officer"))
@@ -117,6 +131,52 @@ CALLS = {
         w.checking, "verify", actor=a), NOT_FOUND),
 }
 
+RUB_RATES = ("kind,category,condition,unit,basis,rate,cap,currency\n"
+             "livestock,cattle,,head,per_unit,1,,RUB\n")
+PROFILE = {"role": "auditor", "senior": False, "language": "ru", "full_name": "x"}
+
+# The administrators' operations, probed by Russia's admin on Hunchun's users, regions and rates.
+CALLS.update({
+    "accounts.check_manages": ("ru_admin", lambda w, a: accounts.check_manages(a, w.officer),
+                               (accounts.UserNotFound,)),
+    "accounts.create_user": ("ru_admin", lambda w, a: accounts.create_user(
+        "spy", "a-long-password", "auditor", w.region, actor=a), (accounts.InvalidUser,)),
+    "accounts.deactivate_user": ("ru_admin", lambda w, a: accounts.deactivate_user(
+        w.officer, actor=a), (accounts.UserNotFound,)),
+    "accounts.end_user_sessions": ("ru_admin", lambda w, a: accounts.end_user_sessions(
+        w.officer, actor=a), (accounts.UserNotFound,)),
+    "accounts.get_user": ("ru_admin", lambda w, a: accounts.get_user(w.officer.id, actor=a),
+                          (accounts.UserNotFound,)),
+    "accounts.may_manage": ("ru_admin", lambda w, a: accounts.may_manage(a, w.officer),
+                            lambda result: result is False),
+    "accounts.reactivate_user": ("ru_admin", lambda w, a: accounts.reactivate_user(
+        w.officer, actor=a), (accounts.UserNotFound,)),
+    "accounts.set_password": ("ru_admin", lambda w, a: accounts.set_password(
+        w.officer, "a-long-password", actor=a), (accounts.UserNotFound,)),
+    "accounts.update_user": ("ru_admin", lambda w, a: accounts.update_user(
+        w.officer, region=Region.by_code("RU"), actor=a, **PROFILE), (accounts.UserNotFound,)),
+    "accounts.users_in_scope": ("ru_admin", lambda w, a: accounts.users_in_scope(a),
+                                lambda result: result and all(u.region for u in result)
+                                and not any(u.region.code.startswith("CN") for u in result)),
+    "regions.add_region": ("ru_admin", lambda w, a: regions.add_region(
+        "SPY", "village", {"en": "x"}, w.region, actor=a), (regions.ParentOutsideScope,)),
+    "regions.get_region": ("ru_admin", lambda w, a: regions.get_region(w.region.code, actor=a),
+                           (regions.RegionNotFound,)),
+    "regions.regions_in_scope": ("ru_admin", lambda w, a: regions.regions_in_scope(a),
+                                 lambda result: result and all(
+                                     r.code.startswith("RU") for r in result)),
+    "regions.update_region": ("ru_admin", lambda w, a: regions.update_region(
+        w.region, "county", {"en": "x"}, Region.by_code("RU"), actor=a),
+        (regions.RegionNotFound,)),
+    "rates.get_schedule": ("ru_admin", lambda w, a: rates.get_schedule(w.schedule.id, actor=a),
+                           (rates.ScheduleNotFound,)),
+    "rates.schedules_in_scope": ("ru_admin", lambda w, a: rates.schedules_in_scope(a),
+                                 lambda result: w_schedules_abroad(result)),
+    "importer.import_schedule": ("ru_admin", lambda w, a: importer.import_schedule(
+        RUB_RATES, region=w.region, effective_from=date(2024, 1, 1), actor=a),
+        (regions.RegionNotFound,)),
+})
+
 # Public functions that touch no claim, claimant, evidence or filing of anyone's, and why.
 NO_ACTOR = {
     "operations.claim_is_open": "a predicate on a claim the caller already holds",
@@ -131,6 +191,26 @@ NO_ACTOR = {
     "filing.is_empty_filing": "a predicate on a filing the caller already holds",
     "flags.listed": "formats codes the caller already may see",
     "service.open_question": "the return comment of a claim the caller already holds",
+    "accounts.account_key": "normalises a typed username",
+    "accounts.address_key": "normalises a client address",
+    "accounts.authenticate": "logging in: there is no actor yet",
+    "accounts.check_password_strength": "a predicate on a password",
+    "accounts.forget_failed_logins": "part of set_password and reactivate_user, which check",
+    "accounts.hash_password": "hashes a password",
+    "accounts.lockout_delay": "arithmetic on a count of failures",
+    "accounts.set_language": "a user's own preference, on themselves",
+    "regions.create_region": "tree primitive for the demo loader; add_region checks the actor",
+    "regions.make_path": "formats a path",
+    "regions.move_region": "tree primitive; update_region checks the actor",
+    "regions.snapshot": "formats a region the caller already holds for the audit trail",
+    "regions.upsert_region": "tree primitive for the demo loader; update_region checks",
+    "rates.convert_quantity": "arithmetic on units",
+    "rates.in_force": "filters schedules the caller already holds",
+    "rates.item_amount": "prices a loss with a rate the caller already holds",
+    "rates.rate_for": "reads a schedule the caller already holds",
+    "rates.schedule_for": "pricing a claim the caller already holds",
+    "rates.units_ratio": "arithmetic on units",
+    "importer.parse_rows": "parses CSV text; import_schedule checks the actor",
 }
 
 
@@ -138,10 +218,31 @@ def w_village_absent(villages) -> bool:
     return all(not v.code.startswith("CN-") for v in villages)
 
 
+def w_schedules_abroad(schedules) -> bool:
+    return all(s.region.code.startswith("RU") for s in schedules)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def admin_state(world) -> tuple:
+    """What an administrator's operation could change: Hunchun's officer, Hunchun itself, and
+    the number of users, regions, schedules, sessions and audit events."""
+    officer, region = world.officer, world.region
+    return (officer.role, officer.region_id, officer.active, officer.password_hash,
+            officer.full_name, region.path, dict(region.names), region.level, count(User),
+            count(Region), count(RateSchedule), count(LoginSession), count(AuditEvent))
+
+
 def public_functions() -> set[str]:
     names = set()
     for module in MODULES:
         short = module.__name__.rsplit(".", 1)[1]
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module.__name__ and not name.startswith("_"):
+                names.add(f"{short}.{name}")
+    for short, module in NAMED_MODULES.items():
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):
                 names.add(f"{short}.{name}")
@@ -166,6 +267,7 @@ def test_operation_refuses_an_actor_from_another_jurisdiction(world, name):
     assert not actor.can_see_region(world.village)
     before = (world.draft.version, len(world.draft.items), world.draft.claimant.name,
               db.session.query(FilingDraft).count(), len(world.checking.evidence))
+    admin_before = admin_state(world)
     if isinstance(expected, tuple):
         with pytest.raises(expected):
             call(world, actor)
@@ -174,4 +276,5 @@ def test_operation_refuses_an_actor_from_another_jurisdiction(world, name):
     db.session.expire_all()
     assert before == (world.draft.version, len(world.draft.items), world.draft.claimant.name,
                       db.session.query(FilingDraft).count(), len(world.checking.evidence))
+    assert admin_before == admin_state(world)
     assert Region.by_code("CN-JL-HC") is not None

@@ -43,15 +43,17 @@ def rate(row: str) -> Rate:
     return rates[0]
 
 
-def add_schedule(region_code: str, effective_from: date, *rows: str, **kwargs) -> RateSchedule:
+def add_schedule(region_code: str, effective_from: date, *rows: str, actor=None,
+                 **kwargs) -> RateSchedule:
     return import_schedule(csv_text(*(rows or (CATTLE_DEAD,))),
                            region=Region.by_code(region_code), effective_from=effective_from,
-                           **kwargs)
+                           actor=actor, **kwargs)
 
 
 def import_problems(text, region_code=TOWNSHIP, effective_from=date(2024, 1, 1)):
     with pytest.raises(ScheduleImportError) as caught:
-        import_schedule(text, region=Region.by_code(region_code), effective_from=effective_from)
+        import_schedule(text, region=Region.by_code(region_code), effective_from=effective_from,
+                        actor=None)
     return caught.value.problems
 
 
@@ -268,21 +270,21 @@ def test_import_accepts_columns_in_any_order(world):
     text = ("currency,rate,basis,unit,condition,category,kind,cap\n"
             "CNY,6000,per_unit,head,dead,cattle,livestock,\n")
     schedule = import_schedule(text, region=Region.by_code(TOWNSHIP),
-                               effective_from=date(2024, 1, 1))
+                               effective_from=date(2024, 1, 1), actor=None)
     assert schedule.rates[0].rate == Decimal(6000)
 
 
 def test_import_accepts_a_byte_order_mark(world):
     data = "\ufeff".encode() + csv_text(CATTLE_DEAD).encode()
     schedule = import_schedule(data, region=Region.by_code(TOWNSHIP),
-                               effective_from=date(2024, 1, 1))
+                               effective_from=date(2024, 1, 1), actor=None)
     assert len(schedule.rates) == 1
 
 
 def test_import_reads_an_uploaded_file_object(world):
     stream = io.BytesIO(csv_text(CATTLE_DEAD).encode())
     schedule = import_schedule(stream, region=Region.by_code(TOWNSHIP),
-                               effective_from=date(2024, 1, 1))
+                               effective_from=date(2024, 1, 1), actor=None)
     assert len(schedule.rates) == 1
 
 

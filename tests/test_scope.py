@@ -48,7 +48,7 @@ def test_foreign_client_uuid_of_another_officer_in_the_same_area_is_409(api, app
         from hwc.accounts.operations import create_user
 
         create_user("officer2", "a-long-password", "village_officer",
-                    User.by_username("officer").region)
+                    User.by_username("officer").region, actor=None)
         db.session.commit()
     second = app.test_client()
     token = second.post("/api/v1/token", json={"username": "officer2",

@@ -260,7 +260,8 @@ def test_verifier_of_an_earlier_round_cannot_approve_after_a_send_back(world):
     claim = claim_in(S.verified)
     first_verifier = claim.verified_by
     act(claim, "send_back", comment="count the maize again")
-    other = create_user("verifier2", "a-long-password", Role.verifier, first_verifier.region)
+    other = create_user("verifier2", "a-long-password", Role.verifier, first_verifier.region,
+                        actor=None)
     act(claim, "verify", "verifier2")
     assert claim.verified_by_id == other.id
     first_verifier.role = Role.approver
@@ -286,7 +287,8 @@ def test_approver_of_an_earlier_round_cannot_verify_the_claim(world):
 ])
 def test_only_a_senior_approver_rejects_or_sends_back_at_the_second_level(world, action, data):
     claim = claim_in(S.awaiting_second_approval)
-    other = create_user("approver2", "a-long-password", Role.approver, user("approver").region)
+    other = create_user("approver2", "a-long-password", Role.approver, user("approver").region,
+                        actor=None)
     with pytest.raises(RoleNotAllowed):
         perform(claim, action, actor=other, **data)
     assert claim.status == S.awaiting_second_approval

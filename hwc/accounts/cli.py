@@ -17,7 +17,9 @@ user_group = AppGroup("user", help="Manage users.")
 @user_group.command("create")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--region", "region_code", help="Code of the region the user's scope covers.")
+@click.option("--region", "region_code",
+              help="Code of the region the user's scope covers. An admin without one is the "
+                   "root administrator, who manages the whole system.")
 @click.option("--senior", is_flag=True, help="Approver who may give the second approval.")
 @click.option("--language", default="zh_Hans", type=click.Choice(LANGUAGES))
 @click.option("--full-name", default="")
@@ -33,7 +35,7 @@ def create_command(username, role, region_code, senior, language, full_name, pas
             raise click.ClickException(f"no region with code {region_code!r}")
     try:
         user = create_user(username, password, role, region, senior=senior, language=language,
-                           full_name=full_name)
+                           full_name=full_name, actor=None)
     except InvalidUser as error:
         db.session.rollback()
         raise click.ClickException(f"invalid {error.args[0]}") from None

@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -10,8 +9,7 @@ from hwc.accounts.models import Role
 from hwc.accounts.operations import MAX_FULL_NAME_LENGTH, MIN_PASSWORD_LENGTH
 from hwc.core.choices import choices
 from hwc.core.i18n import language_names
-from hwc.extensions import db
-from hwc.regions.models import Region
+from hwc.regions.operations import regions_in_scope
 
 
 class LoginForm(FlaskForm):
@@ -28,9 +26,10 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-def region_choices(blank_label) -> list:
-    """Every region, in tree order, indented by depth and named in the reader's language."""
-    regions = db.session.scalars(select(Region).order_by(Region.path)).all()
+def region_choices(actor, blank_label) -> list:
+    """The regions ``actor`` administers, in tree order, indented by depth and named in the
+    reader's language."""
+    regions = regions_in_scope(actor)
     options = [("", blank_label)]
     for region in regions:
         depth = region.path.strip("/").count("/")
@@ -43,9 +42,9 @@ class UserForm(FlaskForm):
     """What an administrator may change about a user."""
 
     @classmethod
-    def of(cls, user) -> "UserForm":
+    def of(cls, user, *, actor) -> "UserForm":
         """The form filled in with the user's current values."""
-        return cls(formdata=None, full_name=user.full_name, role=user.role.value,
+        return cls(formdata=None, actor=actor, full_name=user.full_name, role=user.role.value,
                    senior=user.senior, region=user.region.code if user.region else "",
                    language=user.language)
 
@@ -54,12 +53,16 @@ class UserForm(FlaskForm):
                             filters=[lambda value: value or ""])
     role = SelectField(_l("Role"), choices=Role.choices())
     senior = BooleanField(_l("Senior approver (may give the second approval)"))
-    region = SelectField(_l("Area"))
+    region = SelectField(_l("Area"), invalid_choice_message=_l("Choose an area within your own."))
     language = SelectField(_l("Language"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
+        """``actor``: the administrator filling it in, who may choose only their own areas;
+        only root may leave the area empty (an administrator of the whole system)."""
         super().__init__(*args, **kwargs)
-        self.region.choices = region_choices(_l("— none (administrators only) —"))
+        blank = (_l("— none (administrators only) —") if actor.administers(None)
+                 else _l("— choose an area —"))
+        self.region.choices = region_choices(actor, blank)
         self.language.choices = choices(language_names())
 
 

@@ -102,6 +102,14 @@ class User(UserMixin, db.Model):
     def can_see_region(self, region: Region) -> bool:
         return any(region.is_within(root) for root in self.scope_regions)
 
+    def administers(self, region: Region | None) -> bool:
+        """True if this user is an administrator whose scope holds ``region``: root holds
+        every region and the top level (None); an administrator of a country (or smaller
+        region) holds that region and the places within it, nothing above or beside it."""
+        if self.role != Role.admin:
+            return False
+        return self.is_root or (region is not None and self.can_see_region(region))
+
 
 class LoginThrottle(db.Model):
     """Recent failed logins for one account name from one client address.

@@ -1,6 +1,8 @@
 """What changes accounts: creating and changing users, passwords, logging in with failure slowing.
 
-Every change an administrator makes is written to the audit trail in the same transaction."""
+An administrator manages only the users of their own region subtree (the root administrator,
+bound to no region, manages everyone); each operation checks that itself. Every change an
+administrator makes is written to the audit trail in the same transaction."""
 
 import hashlib
 import ipaddress
@@ -12,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hwc.accounts.models import LoginThrottle, Role, User
@@ -32,9 +35,16 @@ class InvalidUser(ValueError):
 
     ``username`` (malformed), ``username_taken``, ``role``, ``senior`` (only approvers),
     ``region`` (required except for administrators), ``language``, ``full_name`` (too long),
-    ``password`` (too short), ``own_account`` (an administrator deactivating themselves) and
-    ``own_role`` (an administrator taking away their own administrator role).
+    ``password`` (too short), ``own_account`` (an administrator deactivating themselves),
+    ``own_role`` (an administrator taking away their own administrator role), ``region_scope``
+    (an area outside the acting administrator's own) and ``root_only`` (an administrator of no
+    region, which only the root administrator may create).
     """
+
+
+class UserNotFound(LookupError):
+    """No such user, or one outside the acting administrator's scope: both answer alike, so
+    a probe never learns who exists across a border."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,45 @@ def _dummy_hash() -> str:
     return cached
 
 
+def may_manage(actor: User | None, user: User) -> bool:
+    """True if ``actor`` may see and change ``user``: the system (None) anyone; an
+    administrator the users whose region lies within their scope (root: everyone, including
+    the administrators of no region); nobody else anyone."""
+    return actor is None or actor.administers(user.region)
+
+
+def check_manages(actor: User | None, user: User) -> None:
+    """Raise ``UserNotFound`` unless ``actor`` may manage ``user``."""
+    if not may_manage(actor, user):
+        raise UserNotFound(user.id)
+
+
+def users_in_scope(actor: User) -> list[User]:
+    """The users ``actor`` manages, by username (an administrator's own subtree; root: all)."""
+    if actor.role != Role.admin:
+        return []
+    query = select(User).options(selectinload(User.region)).order_by(User.username)
+    if not actor.is_root:
+        query = query.where(User.region_id.in_(Region.subtree_ids(*actor.scope_regions)))
+    return list(db.session.scalars(query))
+
+
+def get_user(user_id: int, *, actor: User) -> User:
+    """The user with this id if ``actor`` manages them; else ``UserNotFound``."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    check_manages(actor, user)
+    return user
+
+
+def _check_area(actor: User | None, region: Region | None) -> None:
+    """An administrator places users only within their own scope; only root (or the system)
+    places one at the top level, i.e. creates an administrator of the whole system."""
+    if actor is not None and not actor.administers(region):
+        raise InvalidUser("root_only" if region is None else "region_scope")
+
+
 def create_user(
     username: str,
     password: str,
@@ -74,16 +123,18 @@ def create_user(
     senior: bool = False,
     language: str = "zh_Hans",
     full_name: str = "",
-    actor: User | None = None,
+    actor: User | None,
 ) -> User:
     """Create an active user; the role is one of ``Role`` and only approvers may be senior.
-    The audit trail names ``actor`` (None: the system, e.g. the command line)."""
+    ``actor`` (None: the system, e.g. the command line) may place the user only within their
+    own scope. The audit trail names ``actor``."""
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise InvalidUser("username")
+    role = _check_profile(role, senior, region, language, full_name)
+    _check_area(actor, region)
     if User.by_username(username) is not None:
         raise InvalidUser("username_taken")
-    role = _check_profile(role, senior, region, language, full_name)
     check_password_strength(password)
     user = User(
         username=username, password_hash=hash_password(password), role=role, senior=senior,
@@ -126,12 +177,15 @@ def update_user(
     region: Region | None,
     language: str,
     full_name: str,
-    actor: User | None = None,
+    actor: User | None,
 ) -> dict:
     """Change a user's role, seniority, area, language and name under the rules of
-    ``create_user``; an administrator cannot take away their own administrator role. Returns
-    the changes (``{field: {"from": …, "to": …}}``), which are audited when there are any."""
+    ``create_user``; an administrator cannot take away their own administrator role, and
+    changes only a user within their scope (else ``UserNotFound``). Returns the changes
+    (``{field: {"from": …, "to": …}}``), which are audited when there are any."""
+    check_manages(actor, user)
     role = _check_profile(role, senior, region, language, full_name)
+    _check_area(actor, region)
     if actor is not None and actor.id == user.id and role != user.role:
         raise InvalidUser("own_role")
     before = _profile(user)
@@ -158,9 +212,11 @@ def check_password_strength(password: str) -> None:
         raise InvalidUser("password")
 
 
-def set_password(user: User, password: str, *, actor: User | None = None) -> None:
+def set_password(user: User, password: str, *, actor: User | None) -> None:
     """Set a new password, end every session of the user and revoke their API tokens; the
-    audit trail records that it happened, never the password."""
+    audit trail records that it happened, never the password. ``actor`` must manage ``user``
+    (else ``UserNotFound``)."""
+    check_manages(actor, user)
     check_password_strength(password)
     user.password_hash = hash_password(password)
     end_all_sessions(user)
@@ -177,9 +233,11 @@ def set_language(user: User, language: str) -> None:
     db.session.flush()
 
 
-def deactivate_user(user: User, *, actor: User | None = None) -> None:
+def deactivate_user(user: User, *, actor: User | None) -> None:
     """Stop the user from logging in, end every session and revoke their API tokens; an
-    administrator cannot deactivate themselves. Deactivating an inactive user changes nothing."""
+    administrator cannot deactivate themselves, nor anyone outside their scope
+    (``UserNotFound``). Deactivating an inactive user changes nothing."""
+    check_manages(actor, user)
     if actor is not None and actor.id == user.id:
         raise InvalidUser("own_account")
     if not user.active:
@@ -191,9 +249,10 @@ def deactivate_user(user: User, *, actor: User | None = None) -> None:
         "user": user.username, "active": {"from": True, "to": False}})
 
 
-def reactivate_user(user: User, *, actor: User | None = None) -> None:
-    """Let a deactivated user log in again, with a clean slate of failed logins.
-    Reactivating an active user changes nothing."""
+def reactivate_user(user: User, *, actor: User | None) -> None:
+    """Let a deactivated user log in again, with a clean slate of failed logins; ``actor``
+    must manage ``user`` (else ``UserNotFound``). Reactivating an active user changes nothing."""
+    check_manages(actor, user)
     if user.active:
         return
     user.active = True
@@ -203,10 +262,11 @@ def reactivate_user(user: User, *, actor: User | None = None) -> None:
         "user": user.username, "active": {"from": False, "to": True}})
 
 
-def end_user_sessions(user: User, *, actor: User | None = None) -> tuple[int, int]:
+def end_user_sessions(user: User, *, actor: User | None) -> tuple[int, int]:
     """An administrator ends every login session of ``user`` and revokes their API tokens
-    (a lost phone, a shared computer); the user can still log in. Audited with the counts;
-    returns them (sessions, tokens)."""
+    (a lost phone, a shared computer); the user can still log in. ``actor`` must manage
+    ``user`` (else ``UserNotFound``). Audited with the counts; returns them (sessions, tokens)."""
+    check_manages(actor, user)
     sessions, tokens = end_all_sessions(user)
     record_event("sessions_ended", actor=actor, changes={
         "user": user.username, "sessions": sessions, "api_tokens": tokens})

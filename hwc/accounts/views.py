@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.forms import ConfirmForm, LoginForm, NewUserForm, PasswordResetForm, UserForm
@@ -22,13 +21,16 @@ from hwc.accounts.models import Role, User
 from hwc.accounts.operations import (
     MIN_PASSWORD_LENGTH,
     InvalidUser,
+    UserNotFound,
     authenticate,
     create_user,
     deactivate_user,
     end_user_sessions,
+    get_user,
     reactivate_user,
     set_password,
     update_user,
+    users_in_scope,
 )
 from hwc.accounts.sessions import end_session, open_credentials, start_session
 from hwc.core.redirects import safe_redirect_target
@@ -94,6 +96,9 @@ INVALID_USER_MESSAGES = {
     "full_name": ("full_name", _l("The name is too long.")),
     "password": ("password", _l("The password must have at least %(num)d characters.",
                                 num=MIN_PASSWORD_LENGTH)),
+    "region_scope": ("region", _l("Choose an area within your own.")),
+    "root_only": ("region", _l("Only the administrator of the whole system can create an "
+                               "administrator without an area.")),
     "own_role": ("role", _l("You cannot take away your own administrator role.")),
     "own_account": (None, _l("You cannot deactivate your own account.")),
 }
@@ -116,14 +121,13 @@ def chosen_region(form) -> Region | None:
 @bp.get("/admin/users")
 @roles_required(Role.admin)
 def users():
-    rows = db.session.scalars(select(User).order_by(User.username)).all()
-    return render_template("accounts/users.html", users=rows)
+    return render_template("accounts/users.html", users=users_in_scope(current_user))
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def new_user():
-    form = NewUserForm()
+    form = NewUserForm(actor=current_user)
     if request.method == "GET":
         form.language.data = current_app.config["HWC_DEFAULT_LOCALE"]
     if not form.validate_on_submit():
@@ -145,16 +149,19 @@ def new_user():
 
 
 def get_user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
+    """The user if the current administrator manages them; 404 for anyone else, as for a user
+    who does not exist."""
+    try:
+        return get_user(user_id, actor=current_user)
+    except UserNotFound:
         abort(404)
-    return user
 
 
 def render_edit(user: User, form=None, password_form=None, status: int = 200):
     sessions, tokens = open_credentials(user)
     return render_template(
-        "accounts/edit_user.html", user=user, form=form or UserForm.of(user),
+        "accounts/edit_user.html", user=user,
+        form=form or UserForm.of(user, actor=current_user),
         password_form=password_form or PasswordResetForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None), open_sessions=sessions, open_tokens=tokens,
     ), status
@@ -166,7 +173,7 @@ def edit_user(user_id: int):
     user = get_user_or_404(user_id)
     if request.method == "GET":
         return render_edit(user)
-    form = UserForm()
+    form = UserForm(actor=current_user)
     if not form.validate_on_submit():
         return render_edit(user, form, status=422)
     try:

@@ -138,12 +138,12 @@ def load_demo(password: str = DEFAULT_PASSWORD) -> dict[str, int]:
         user = User.by_username(username)
         if user is None:
             create_user(username, password, role, region, senior=senior, language=language,
-                        full_name=full_name)
+                        full_name=full_name, actor=None)
             continue
         user.role, user.senior, user.region, user.language = role, senior, region, language
         user.full_name, user.active = full_name, True
         if not check_password_hash(user.password_hash, password):
-            set_password(user, password)
+            set_password(user, password, actor=None)
     for region_code, effective_from, name, csv_text in RATE_SCHEDULES:
         region = Region.by_code(region_code)
         exists = db.session.scalar(select(RateSchedule).where(
@@ -152,6 +152,6 @@ def load_demo(password: str = DEFAULT_PASSWORD) -> dict[str, int]:
             from hwc.rates.importer import import_schedule
 
             import_schedule(csv_text, region=region, effective_from=effective_from, name=name,
-                            source_name="demo")
+                            source_name="demo", actor=None)
     db.session.flush()
     return {"regions": len(REGIONS), "users": len(USERS), "schedules": len(RATE_SCHEDULES)}

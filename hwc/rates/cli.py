@@ -39,7 +39,7 @@ def import_command(csv_file: Path, region_code: str, effective_from, name: str |
     try:
         schedule = import_schedule(csv_file.read_bytes(), region=region,
                                    effective_from=effective_from.date(), name=name,
-                                   source_name=csv_file.name)
+                                   source_name=csv_file.name, actor=None)
     except ScheduleImportError as error:
         db.session.rollback()
         for problem in error.problems:

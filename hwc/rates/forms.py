@@ -13,7 +13,7 @@ MAX_CSV_BYTES = 1024 * 1024
 
 class ImportScheduleForm(FlaskForm):
     region = SelectField(
-        _l("Area"), coerce=int,
+        _l("Area"), coerce=int, invalid_choice_message=_l("Choose an area within your own."),
         validators=[DataRequired(message=_l("Choose the area the schedule covers."))])
     effective_from = DateField(
         _l("In force from"),

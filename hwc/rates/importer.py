@@ -18,6 +18,7 @@ from hwc.core.money import InvalidCurrency, check_currency, parse_decimal
 from hwc.extensions import db
 from hwc.rates.models import Basis, Rate, RateSchedule
 from hwc.regions.models import Region
+from hwc.regions.operations import RegionNotFound
 
 COLUMNS = ("kind", "category", "condition", "unit", "basis", "rate", "cap", "currency")
 # ``condition`` and ``cap`` may be left out of the header: their cells may be empty anyway.
@@ -236,11 +237,15 @@ def parse_rows(text: str) -> tuple[list[Rate], str | None, list[ImportProblem]]:
 
 
 def import_schedule(source, *, region: Region, effective_from: date, name: str | None = None,
-                    actor=None, source_name: str = "") -> RateSchedule:
+                    actor, source_name: str = "") -> RateSchedule:
     """Add the schedule in ``source`` (CSV text, bytes or a file) for ``region`` from
-    ``effective_from``, flush it and record the audit event; the caller commits.
+    ``effective_from``, flush it and record the audit event; the caller commits. ``actor``
+    (None: the system, e.g. the command line) must administer ``region``, else
+    ``RegionNotFound``.
 
     Raises ``ScheduleImportError`` with every problem found, and then adds nothing."""
+    if actor is not None and not actor.administers(region):
+        raise RegionNotFound(region.code)
     rates, currency, problems = parse_rows(_text(source))
     exists = db.session.scalar(select(RateSchedule.id).where(
         RateSchedule.region_id == region.id, RateSchedule.effective_from == effective_from))

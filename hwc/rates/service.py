@@ -1,4 +1,5 @@
-"""Which schedule and rate apply to a loss, and what the loss is worth, in exact Decimals."""
+"""Which schedule and rate apply to a loss, and what the loss is worth, in exact Decimals; and
+which schedules an administrator may see (those of their own region subtree)."""
 
 from datetime import date
 from decimal import Decimal, localcontext
@@ -24,6 +25,10 @@ CONVERSION_DIGITS = 28
 # Intermediate precision before rounding money: far beyond any currency's places, so a tie
 # (an exact x.xx5) is still exactly a tie when round_money sees it.
 AMOUNT_DIGITS = 60
+
+
+class ScheduleNotFound(LookupError):
+    """No schedule with that id, or one outside the actor's scope: both answer alike."""
 
 
 class RateError(ValueError):
@@ -76,6 +81,24 @@ def schedule_for(village: Region, on: date) -> RateSchedule | None:
         if schedule is not None:
             return schedule
     return None
+
+
+def schedules_in_scope(actor) -> list[RateSchedule]:
+    """The schedules of the regions ``actor`` administers, by region and newest first."""
+    roots = [root for root in actor.scope_regions if actor.administers(root)]
+    return list(db.session.scalars(
+        select(RateSchedule).join(RateSchedule.region)
+        .where(RateSchedule.region_id.in_(Region.subtree_ids(*roots)))
+        .order_by(Region.path, RateSchedule.effective_from.desc())))
+
+
+def get_schedule(schedule_id: int, *, actor) -> RateSchedule:
+    """The schedule with this id if ``actor`` administers its region; else
+    ``ScheduleNotFound``."""
+    schedule = db.session.get(RateSchedule, schedule_id)
+    if schedule is None or not actor.administers(schedule.region):
+        raise ScheduleNotFound(schedule_id)
+    return schedule
 
 
 def in_force(schedules: list[RateSchedule], on: date) -> set[int]:

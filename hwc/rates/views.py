@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
@@ -12,28 +11,16 @@ from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
 from hwc.rates.forms import ImportScheduleForm
 from hwc.rates.importer import ScheduleImportError, import_schedule
-from hwc.rates.models import RateSchedule
-from hwc.rates.service import in_force
-from hwc.regions.models import Region
+from hwc.rates.service import ScheduleNotFound, get_schedule, in_force, schedules_in_scope
+from hwc.regions.operations import regions_in_scope
 
 bp = Blueprint("rates", __name__)
-
-
-def _regions_in_scope() -> list[Region]:
-    return db.session.scalars(Region.subtree(*current_user.scope_regions)).all()
-
-
-def _schedules_in_scope() -> list[RateSchedule]:
-    return db.session.scalars(
-        select(RateSchedule).join(RateSchedule.region)
-        .where(RateSchedule.region_id.in_(Region.subtree_ids(*current_user.scope_regions)))
-        .order_by(Region.path, RateSchedule.effective_from.desc())).all()
 
 
 @bp.get("/admin/rates")
 @roles_required(Role.admin)
 def index():
-    schedules = _schedules_in_scope()
+    schedules = schedules_in_scope(current_user)
     return render_template("rates/index.html", schedules=schedules,
                            current=in_force(schedules, local_date(utcnow())))
 
@@ -41,8 +28,9 @@ def index():
 @bp.get("/admin/rates/<int:schedule_id>")
 @roles_required(Role.admin)
 def schedule(schedule_id: int):
-    found = db.session.get(RateSchedule, schedule_id)
-    if found is None or not current_user.can_see_region(found.region):
+    try:
+        found = get_schedule(schedule_id, actor=current_user)
+    except ScheduleNotFound:
         abort(404)
     return render_template("rates/schedule.html", schedule=found,
                            condition_title=lambda value: Condition(value).title)
@@ -51,7 +39,7 @@ def schedule(schedule_id: int):
 @bp.route("/admin/rates/import", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def import_page():
-    regions = _regions_in_scope()
+    regions = regions_in_scope(current_user)
     form = ImportScheduleForm(regions=regions)
     if not form.validate_on_submit():
         return render_template("rates/import.html", form=form, problems=[]), (

@@ -2,18 +2,21 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from hwc.config import LANGUAGES
 from hwc.core.i18n import language_names
-from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
+from hwc.regions.operations import regions_in_scope
 
 # "/admin/regions/new" is the page for a new region, so no region may take that code.
 RESERVED_CODES = {"new"}
+# Why a parent is refused: the form offers only the places the administrator may use.
+TOP_LEVEL_REFUSED = _l("Only the administrator of the whole system can place a region at the "
+                       "top level.")
+PARENT_OUTSIDE_SCOPE = _l("Choose a place within your own area.")
 
 
 def depth(region: Region) -> int:
@@ -21,15 +24,25 @@ def depth(region: Region) -> int:
     return region.path.strip("/").count("/")
 
 
-def parent_choices(moving: Region | None = None) -> list[SelectChoice]:
-    """Every region as a possible parent, in tree order and indented; when ``moving`` a region,
-    its own subtree is shown disabled (the tree cannot hold a cycle)."""
-    options = [SelectChoice("", _l("— none (top level) —"))]
-    for region in db.session.scalars(select(Region).order_by(Region.path)):
-        label = "\u00a0\u00a0\u00a0" * depth(region) + f"{region.display_name()} ({region.code})"
+def _label(region: Region) -> str:
+    return "\u00a0\u00a0\u00a0" * depth(region) + f"{region.display_name()} ({region.code})"
+
+
+def parent_choices(actor, moving: Region | None = None) -> list[SelectChoice]:
+    """The regions ``actor`` administers as possible parents, in tree order and indented, and
+    the top level when the actor may use it; when ``moving`` a region, its own subtree is shown
+    disabled (the tree cannot hold a cycle) and its present parent is kept as a choice even
+    when it lies above the actor's scope (editing a country's names leaves it where it is)."""
+    options = []
+    if actor.administers(None) or (moving is not None and moving.parent is None):
+        options.append(SelectChoice("", _l("— none (top level) —")))
+    regions = regions_in_scope(actor)
+    if moving is not None and moving.parent is not None and moving.parent not in regions:
+        options.append(SelectChoice(moving.parent.code, _label(moving.parent)))
+    for region in regions:
         inside = moving is not None and region.is_within(moving)
-        options.append(SelectChoice(region.code, label, render_kw={"disabled": True} if inside
-                                    else {}))
+        options.append(SelectChoice(region.code, _label(region),
+                                    render_kw={"disabled": True} if inside else {}))
     return options
 
 
@@ -39,9 +52,11 @@ class RegionForm(FlaskForm):
     level = SelectField(_l("Level"), choices=RegionLevel.choices())
     parent = SelectField(_l("Inside"))
 
-    def __init__(self, *args, moving: Region | None = None, **kwargs):
+    def __init__(self, *args, actor, moving: Region | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.parent.choices = parent_choices(moving)
+        self.parent.choices = parent_choices(actor, moving)
+        self.parent.invalid_choice_message = (PARENT_OUTSIDE_SCOPE if self.parent.data
+                                              else TOP_LEVEL_REFUSED)
 
     @property
     def name_fields(self) -> list:

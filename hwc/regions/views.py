@@ -3,23 +3,42 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
 from hwc.extensions import db
-from hwc.regions.forms import NewRegionForm, RegionForm, depth
+from hwc.regions.forms import (
+    PARENT_OUTSIDE_SCOPE,
+    TOP_LEVEL_REFUSED,
+    NewRegionForm,
+    RegionForm,
+    depth,
+)
 from hwc.regions.models import Region
-from hwc.regions.operations import InvalidRegion, add_region, update_region
+from hwc.regions.operations import (
+    InvalidRegion,
+    ParentOutsideScope,
+    RegionNotFound,
+    add_region,
+    get_region,
+    regions_in_scope,
+    update_region,
+)
 
 bp = Blueprint("regions", __name__)
 
 
 def get_region_or_404(code: str) -> Region:
-    region = Region.by_code(code)
-    if region is None:
+    """The region if the current administrator administers it; 404 otherwise, as for a code
+    that does not exist."""
+    try:
+        return get_region(code, actor=current_user)
+    except RegionNotFound:
         abort(404)
-    return region
+
+
+def outside_scope_message(error: ParentOutsideScope) -> str:
+    return str(TOP_LEVEL_REFUSED if error.args[1] is None else PARENT_OUTSIDE_SCOPE)
 
 
 def chosen_parent(form) -> Region | None:
@@ -29,14 +48,14 @@ def chosen_parent(form) -> Region | None:
 @bp.get("/admin/regions")
 @roles_required(Role.admin)
 def index():
-    regions = db.session.scalars(select(Region).order_by(Region.path)).all()
-    return render_template("regions/index.html", regions=regions, depth=depth)
+    return render_template("regions/index.html", regions=regions_in_scope(current_user),
+                           depth=depth)
 
 
 @bp.route("/admin/regions/new", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def new():
-    form = NewRegionForm()
+    form = NewRegionForm(actor=current_user)
     if request.method == "GET":
         form.parent.data = request.args.get("parent", "")
     if not form.validate_on_submit():
@@ -49,6 +68,10 @@ def new():
     try:
         region = add_region(code, form.level.data, form.names(), chosen_parent(form),
                             actor=current_user)
+    except ParentOutsideScope as error:
+        db.session.rollback()
+        form.parent.errors = [*form.parent.errors, outside_scope_message(error)]
+        return render_template("regions/new.html", form=form), 422
     except InvalidRegion:
         db.session.rollback()
         form.code.errors = [*form.code.errors, _("This code cannot be used.")]
@@ -63,16 +86,21 @@ def new():
 def edit(code: str):
     region = get_region_or_404(code)
     if request.method == "GET":
-        form = RegionForm(formdata=None, moving=region, level=region.level.value,
+        form = RegionForm(formdata=None, actor=current_user, moving=region,
+                          level=region.level.value,
                           parent=region.parent.code if region.parent else "",
                           **{f"name_{k}": v for k, v in (region.names or {}).items()})
         return render_template("regions/edit.html", region=region, form=form)
-    form = RegionForm(moving=region)
+    form = RegionForm(actor=current_user, moving=region)
     if not form.validate_on_submit():
         return render_template("regions/edit.html", region=region, form=form), 422
     try:
         changes = update_region(region, form.level.data, form.names(keeping=region.names),
                                 chosen_parent(form), actor=current_user)
+    except ParentOutsideScope as error:
+        db.session.rollback()
+        form.parent.errors = [*form.parent.errors, outside_scope_message(error)]
+        return render_template("regions/edit.html", region=region, form=form), 422
     except InvalidRegion:
         db.session.rollback()
         form.parent.errors = [*form.parent.errors,

@@ -71,8 +71,6 @@ EXPECTED = {
     ("core.workspace", "GET"): "LKKKKKK",
     ("core.health", "GET"): "KKKKKKK",
     ("core.set_language", "POST"): "KKKKKKK",
-    ("core.settings", "GET"): "LFFFFFK",
-    ("core.settings", "POST"): "LFFFFFK",
     # dashboard and exports
     ("dashboard.dashboard", "GET"): "LFKKKKK",
     ("dashboard.export", "GET"): "LFKKKKK",
@@ -86,6 +84,11 @@ EXPECTED = {
     ("regions.new", "POST"): "LFFFFFK",
     ("regions.edit", "GET"): ("LFFFFFK", "LFFFFFK", "LFFFFFM"),
     ("regions.edit", "POST"): ("LFFFFFK", "LFFFFFK", "LFFFFFM"),
+    # settings: a region's for the administrators of its area, the deployment's for root only
+    ("settings.region_settings", "GET"): ("LFFFFFK", "LFFFFFM", "LFFFFFM"),
+    ("settings.region_settings", "POST"): ("LFFFFFK", "LFFFFFM", "LFFFFFM"),
+    ("settings.deployment", "GET"): "LFFFFFF",
+    ("settings.deployment", "POST"): "LFFFFFF",
 }
 
 

@@ -382,3 +382,14 @@ def test_a_threshold_has_the_places_of_its_regions_currency(app, demo, login_as)
     response = ru_admin.post("/admin/regions/RU-PRI-KHS/settings", data=page_data(
         app, "RU-PRI-KHS", currency="KRW", second_approval_above="1000000"))
     assert response.status_code == 302
+
+
+def test_an_operation_changes_only_the_settings_it_is_given(world):
+    khasansky = region("RU-PRI-KHS")
+    authority = own_settings(khasansky)["voucher_authority"]
+    change_region_settings(khasansky, {"inspect_within_days": 4},
+                           actor=User.by_username("ru_admin"))
+    assert own_settings(khasansky) == {"voucher_authority": authority, "inspect_within_days": 4}
+    change_region_settings(khasansky, {"inspect_within_days": None},
+                           actor=User.by_username("ru_admin"))
+    assert own_settings(khasansky) == {"voucher_authority": authority}

@@ -146,9 +146,11 @@ def _inherited_currency(region: Region) -> str:
 
 
 def check_region_settings(region: Region, values: Mapping[str, object]) -> dict[str, object]:
-    """``values`` (every regional key; None or blank: inherit) checked and typed. Raises
-    ``InvalidSetting``/``SettingOutOfRange`` naming the first wrong key. The threshold may have
-    no more places than the currency that will be in force in ``region``."""
+    """The region's own settings once ``values`` apply (None or blank: inherit; a key not
+    given keeps the region's own value), checked and typed. Raises ``InvalidSetting`` (or
+    ``SettingOutOfRange``) naming the first wrong key. The threshold may have no more places
+    than the currency that will be in force in ``region``."""
+    values = own_settings(region) | dict(values)
     typed: dict[str, object] = {}
     for key in REGIONAL_KEYS:
         value = values.get(key)
@@ -183,8 +185,8 @@ def store_region_setting(region: Region, key: str, value) -> None:
 
 
 def change_region_settings(region: Region, values: Mapping[str, object], *, actor) -> dict:
-    """Make ``values`` (every regional key; None or blank: inherit from above) the region's
-    own settings. Only an administrator whose area holds the region may (``RegionNotFound``
+    """Set the region's own settings to ``values`` (None or blank: inherit from above again;
+    a key not given stays as it is). Only an administrator whose area holds the region may (``RegionNotFound``
     otherwise, as for a region that does not exist). Every value is checked before any is
     stored; each change is one audit event naming the region, the key, and the region's own
     value before and after (None: inherited). Returns ``{key: {"from": …, "to": …}}``."""

@@ -19,6 +19,7 @@ from hwc.demo.claims import PATH
 from hwc.extensions import db
 from hwc.rates.importer import import_schedule
 from hwc.regions.models import Region
+from hwc.regions.settings import store_region_setting
 from hwc.workflow.service import perform
 
 HUNCHUN_RATES = """kind,category,condition,unit,basis,rate,cap,currency
@@ -78,6 +79,11 @@ def grey_jpeg(width: int, height: int, *, interleaved: bool) -> bytes:
         parts.append(segment(0xDA, bytes([len(scan)]) + b"".join(bytes([c, 0]) for c in scan)
                              + b"\x00\x3f\x00") + bytes(bits // 8) + padding)
     return b"".join(parts) + b"\xff\xd9"
+
+
+def set_region_setting(code: str, key: str, value) -> None:
+    """Set one of a region's own settings (None: inherit again), as the demo loader does."""
+    store_region_setting(Region.by_code(code), key, value)
 
 
 def claim_body(village="CN-JL-HC-CH-CM", **overrides) -> dict:

@@ -74,8 +74,6 @@ EXPECTED = {
     ("core.workspace", "GET"): "LKKKKKKK",
     ("core.health", "GET"): "KKKKKKKK",
     ("core.set_language", "POST"): "KKKKKKKK",
-    ("core.settings", "GET"): "LFFFFFKK",
-    ("core.settings", "POST"): "LFFFFFKK",
     # dashboard and exports
     ("dashboard.dashboard", "GET"): "LFKKKKKK",
     ("dashboard.export", "GET"): "LFKKKKKK",
@@ -89,6 +87,11 @@ EXPECTED = {
     ("regions.new", "POST"): "LFFFFFKK",
     ("regions.edit", "GET"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("regions.edit", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
+    # settings: a region's for the administrators of its area, the deployment's for root only
+    ("settings.region_settings", "GET"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
+    ("settings.region_settings", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
+    ("settings.deployment", "GET"): "LFFFFFFK",
+    ("settings.deployment", "POST"): "LFFFFFFK",
 }
 
 

@@ -71,7 +71,10 @@ def profile_data(**overrides) -> dict:
 
 
 def settings_data(**overrides) -> dict:
+    """The deployment settings page's fields, each at its default (the test app's time zone
+    and currency are the configuration's defaults)."""
     data = {key: str(spec.default) for key, spec in SETTINGS.items()}
+    data.update(time_zone="Asia/Shanghai", currency="CNY")
     data.update({key: str(value) for key, value in overrides.items()})
     return data
 
@@ -84,11 +87,11 @@ def region_data(**overrides) -> dict:
 
 
 ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/users/{officer}", "/admin/regions",
-               "/admin/regions/new", "/admin/regions/CN-JL-HC", "/admin/settings"]
+               "/admin/regions/new", "/admin/regions/CN-JL-HC", "/admin/regions/CN-JL-HC/settings"]
 ADMIN_POSTS = ["/admin/users/new", "/admin/users/{officer}", "/admin/users/{officer}/deactivate",
                "/admin/users/{officer}/reactivate", "/admin/users/{officer}/password",
                "/admin/users/{officer}/sessions",
-               "/admin/regions/new", "/admin/regions/CN-JL-HC", "/admin/settings"]
+               "/admin/regions/new", "/admin/regions/CN-JL-HC", "/admin/regions/CN-JL-HC/settings"]
 
 
 @pytest.mark.parametrize("page", ADMIN_PAGES)
@@ -466,29 +469,41 @@ def test_unknown_region_is_not_found(admin):
     assert admin.get("/admin/regions/NOWHERE").status_code == 404
 
 
-# Settings
+# Settings of the deployment (the root administrator's)
 
-def test_settings_page_shows_the_values_in_force(app, admin):
-    page = admin.get("/admin/settings").get_data(as_text=True)
+NUMERIC_SETTINGS = [key for key, spec in SETTINGS.items() if spec.kind is not str]
+
+
+@pytest.fixture
+def root(login_as):
+    return login_as("root")
+
+
+def root_events(app, action: str) -> list[AuditEvent]:
+    root_id = user_id(app, "root")
+    return [e for e in events(app, action) if e.actor_id == root_id]
+
+def test_settings_page_shows_the_values_in_force(app, root):
+    page = root.get("/admin/settings").get_data(as_text=True)
     assert 'name="report_within_hours"' in page and 'value="72"' in page
 
 
-def test_settings_change_persists_and_is_audited(app, admin):
-    response = admin.post("/admin/settings", data=settings_data(
+def test_settings_change_persists_and_is_audited(app, root):
+    response = root.post("/admin/settings", data=settings_data(
         inspect_within_days=10, second_approval_above="25000.50"))
     assert response.status_code == 302
     with app.app_context():
         assert get_setting("inspect_within_days") == 10
         assert str(get_setting("second_approval_above")) == "25000.50"
         assert get_setting("report_within_hours") == 72
-    [event] = admin_events(app, "settings_changed")
+    [event] = root_events(app, "settings_changed")
     assert event.changes == {
         "inspect_within_days": {"from": 7, "to": 10},
         "second_approval_above": {"from": "10000", "to": "25000.50"}}
 
 
-def test_saving_unchanged_settings_writes_no_event(app, admin):
-    assert admin.post("/admin/settings", data=settings_data()).status_code == 302
+def test_saving_unchanged_settings_writes_no_event(app, root):
+    assert root.post("/admin/settings", data=settings_data()).status_code == 302
     assert events(app, "settings_changed") == []
 
 
@@ -498,8 +513,8 @@ def test_saving_unchanged_settings_writes_no_event(app, admin):
     ("second_approval_above", "Infinity"), ("pay_within_days", ""),
     ("max_upload_bytes", "1" + "0" * 40),
 ])
-def test_bad_settings_are_refused_and_nothing_is_saved(app, admin, key, value):
-    response = admin.post("/admin/settings", data=settings_data(
+def test_bad_settings_are_refused_and_nothing_is_saved(app, root, key, value):
+    response = root.post("/admin/settings", data=settings_data(
         **{key: value, "report_within_hours": 48}))
     assert response.status_code == 422
     assert f'id="{key}-error"' in response.get_data(as_text=True)
@@ -526,11 +541,11 @@ def field_error(page: str, key: str) -> str:
     return found.group(1)
 
 
-@pytest.mark.parametrize("key", list(SETTINGS))
+@pytest.mark.parametrize("key", NUMERIC_SETTINGS)
 @pytest.mark.parametrize("value", [10**15, -1])
-def test_settings_outside_their_range_are_refused_naming_the_range(app, admin, key, value):
+def test_settings_outside_their_range_are_refused_naming_the_range(app, root, key, value):
     other = "report_within_hours" if key != "report_within_hours" else "pay_within_days"
-    response = admin.post("/admin/settings", data=settings_data(**{key: value, other: 48}))
+    response = root.post("/admin/settings", data=settings_data(**{key: value, other: 48}))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     error = field_error(page, key)
@@ -542,8 +557,8 @@ def test_settings_outside_their_range_are_refused_naming_the_range(app, admin, k
 
 
 @pytest.mark.parametrize("value", ["NaN", "sNaN", "-nan", "Infinity", "-Inf"])
-def test_settings_that_are_not_finite_numbers_are_refused_naming_the_range(app, admin, value):
-    response = admin.post("/admin/settings",
+def test_settings_that_are_not_finite_numbers_are_refused_naming_the_range(app, root, value):
+    response = root.post("/admin/settings",
                           data=settings_data(second_approval_above=value))
     assert response.status_code == 422
     error = field_error(response.get_data(as_text=True), "second_approval_above")
@@ -551,7 +566,7 @@ def test_settings_that_are_not_finite_numbers_are_refused_naming_the_range(app, 
     assert events(app, "settings_changed") == []
 
 
-@pytest.mark.parametrize("key", list(SETTINGS))
+@pytest.mark.parametrize("key", NUMERIC_SETTINGS)
 def test_no_caller_can_store_a_setting_outside_its_range(ctx, key):
     from hwc.core.settings import Setting, SettingOutOfRange, set_setting
 
@@ -564,7 +579,7 @@ def test_no_caller_can_store_a_setting_outside_its_range(ctx, key):
     assert get_setting(key) == spec.maximum
 
 
-@pytest.mark.parametrize("key", list(SETTINGS))
+@pytest.mark.parametrize("key", NUMERIC_SETTINGS)
 def test_an_absurd_value_already_stored_reads_as_the_nearest_bound(ctx, key):
     from hwc.core.settings import Setting
 
@@ -574,8 +589,8 @@ def test_an_absurd_value_already_stored_reads_as_the_nearest_bound(ctx, key):
 
 
 @pytest.mark.parametrize("value", ["0.001", "1." + "0" * 300 + "1", "1e3", "1" * 300])
-def test_amount_settings_take_at_most_two_decimal_places(app, admin, value):
-    response = admin.post("/admin/settings", data=settings_data(second_approval_above=value))
+def test_amount_settings_take_at_most_two_decimal_places(app, root, value):
+    response = root.post("/admin/settings", data=settings_data(second_approval_above=value))
     assert response.status_code in (302, 422)
     with app.app_context():
         amount = get_setting("second_approval_above")
@@ -596,7 +611,8 @@ def test_every_admin_change_is_audited_and_the_chain_holds(app, admin):
     admin.post(f"/admin/users/{officer}/sessions")
     admin.post("/admin/regions/new", data=region_data())
     admin.post("/admin/regions/CN-JL-HC-YS", data=region_data(code=None, level="village"))
-    admin.post("/admin/settings", data=settings_data(pay_within_days=20))
+    admin.post("/admin/regions/CN-JL-HC/settings",
+               data={"pay_within_days": "20", "voucher_authority": "珲春市林业和草原局"})
     admin_id = user_id(app, "admin")
     with app.app_context():
         actions = list(db.session.scalars(
@@ -605,7 +621,7 @@ def test_every_admin_change_is_audited_and_the_chain_holds(app, admin):
         assert verify_chain().ok
     assert actions == ["user_created", "user_updated", "user_deactivated", "user_reactivated",
                        "password_reset", "sessions_ended", "region_created", "region_updated",
-                       "settings_changed"]
+                       "region_setting_changed"]
 
 
 def test_admin_changes_need_the_forms_csrf_token(app, admin, monkeypatch):

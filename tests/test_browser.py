@@ -348,3 +348,35 @@ def test_identity_number_and_bank_account_stay_in_the_browser_only_while_a_save_
     assert "夜里老虎" in page.evaluate(FILING_COPIES), "a refused step keeps its copy"
     assert "222401196501011234" not in page.evaluate(FILING_COPIES)
     officer.close()
+
+
+def test_a_khasansky_claim_reads_in_vladivostok_time_in_russian_and_chinese(
+        browser, live_server, app, demo, tmp_path):
+    """The incident typed as 23:15 in Slavyanka reads 23:15 for the Russian office (in
+    Russian or Chinese), and 23:15 with the zone named for the root administrator, whose own
+    zone is the deployment's (Shanghai)."""
+    from hwc.extensions import db
+    from tests.factories import claim_body, make_claim
+
+    with app.app_context():
+        body = claim_body(village="RU-PRI-KHS-SL", claimant={
+            "name": "Иван Петров", "phone": "+79241234567", "language": "ru"})
+        body["incident"]["occurred_at"] = "2026-03-01T23:15:00+10:00"
+        claim = make_claim("draft", officer="ru_officer", body=body)
+        code = claim.code
+        db.session.commit()
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    for name, username, language in [("ru-officer", "ru_officer", "ru"),
+                                     ("ru-officer-zh", "ru_officer", "zh_Hans"),
+                                     ("root-zh", "root", "zh_Hans")]:
+        person = Person(browser, live_server, shots, name, locale="ru-RU")
+        person.login(username, demo)
+        person.switch_language(language)
+        person.page.goto(f"{live_server}/claims/{code}")
+        when = person.page.locator("[data-occurred-at]").inner_text()
+        assert "23:15" in when, when
+        named = "GMT+10:00" in when
+        assert named == (username == "root"), when
+        person.shot("claim")
+        person.close()

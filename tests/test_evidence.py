@@ -8,6 +8,7 @@ import threading
 import time
 import zipfile
 import zlib
+from datetime import UTC
 
 import pytest
 from flask_babel import force_locale
@@ -475,7 +476,7 @@ def test_at_most_one_photo_is_read_or_decoded_at_a_time_in_a_process(app, monkey
         with app.app_context(), force_locale("en"):
             start.wait()
             try:
-                outcomes.append(photos.clean_photo(data).width)
+                outcomes.append(photos.clean_photo(data, zone=UTC).width)
             except EvidenceRejected as refused:
                 outcomes.append(refused.message)
             except Exception as error:  # reported by the assertion below
@@ -548,7 +549,7 @@ def damaged(draw) -> bytes:
 def test_a_damaged_photo_is_refused_with_a_message_or_stored_bare(app, data):
     with app.app_context(), force_locale("en"):
         try:
-            photo = photos.clean_photo(data)
+            photo = photos.clean_photo(data, zone=UTC)
         except EvidenceRejected as refused:
             assert refused.message in {DAMAGED, TOO_MANY_PIXELS, WRONG_FORMAT}
         else:

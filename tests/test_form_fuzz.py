@@ -73,7 +73,12 @@ TARGETS: dict[str, list[Target]] = {
     "regions.new": [Target("admin", "/admin/regions/new", region_data())],
     "regions.edit": [Target("admin", "/admin/regions/CN-JL-HC-CH",
                             region_data(code=None, parent="CN-JL-HC"))],
-    "core.settings": [Target("admin", "/admin/settings", settings_data())],
+    "settings.deployment": [Target("root", "/admin/settings", settings_data())],
+    "settings.region_settings": [Target("admin", "/admin/regions/CN-JL-HC/settings", {
+        "time_zone": "Asia/Shanghai", "currency": "CNY", "second_approval_above": "10000",
+        "report_within_hours": "72", "inspect_within_days": "7", "decide_within_days": "14",
+        "pay_within_days": "30", "duplicate_window_days": "30",
+        "voucher_authority": "珲春市林业和草原局"})],
     "rates.import_page": [Target("admin", "/admin/rates/import",
                                  {"region": "{rates_region}", "effective_from": "2026-01-01",
                                   "name": "2026", "csv_file": "rates"}, files=("csv_file",))],

@@ -12,9 +12,8 @@ from openpyxl import load_workbook
 
 from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.queues import PAGE_SIZE
-from hwc.core.settings import set_setting
 from hwc.extensions import db
-from tests.factories import claim_body, make_claim
+from tests.factories import claim_body, make_claim, set_region_setting
 
 
 @pytest.fixture
@@ -268,7 +267,7 @@ def test_forbidden_action_is_refused(office, claims, app):
 
 def test_batch_approval_reports_each_claim(office, app, demo):
     with app.app_context():
-        set_setting("second_approval_above", 100000)
+        set_region_setting("CN", "second_approval_above", 100000)
         good = [make_claim("verified").code for _ in range(2)]
         pending = make_claim("submitted").code
         db.session.commit()

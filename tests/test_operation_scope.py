@@ -180,7 +180,7 @@ CALLS.update({
 # Public functions that touch no claim, claimant, evidence or filing of anyone's, and why.
 NO_ACTOR = {
     "operations.claim_is_open": "a predicate on a claim the caller already holds",
-    "operations.default_currency": "reads rate schedules and Babel, no personal data",
+    "operations.default_currency": "reads the village's settings, no personal data",
     "operations.same_name": "compares two strings",
     "operations.snapshot": "formats a claim the caller already holds for the audit trail",
     "evidence.evidence_path": "a path on disk; serving goes through evidence_bytes",

@@ -2,7 +2,7 @@
 effects of ``perform``, deadlines, fraud flags, filing and evidence."""
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,13 @@ from hwc.workflow.errors import (
 from hwc.workflow.rules import ACTIONS, TRANSITIONS, transitions_for
 from hwc.workflow.service import allowed_actions, claims_in_scope, get_claim, perform
 from hwc.workflow.signals import claim_transitioned
-from tests.factories import claim_body, import_rates, jpeg_bytes, make_claim
+from tests.factories import (
+    claim_body,
+    import_rates,
+    jpeg_bytes,
+    make_claim,
+    set_region_setting,
+)
 
 S = ClaimStatus
 
@@ -477,7 +483,7 @@ def test_senior_approver_gives_the_second_approval(world):
 
 
 def test_approval_below_the_threshold_is_final(world):
-    set_setting("second_approval_above", 100000)
+    set_region_setting("CN", "second_approval_above", 100000)
     claim = claim_in(S.verified)
     act(claim, "approve")
     assert claim.status == S.approved
@@ -486,7 +492,7 @@ def test_approval_below_the_threshold_is_final(world):
 
 
 def test_approval_exactly_at_the_threshold_is_final(world):
-    set_setting("second_approval_above", "13575.00")
+    set_region_setting("CN", "second_approval_above", "13575.00")
     claim = claim_in(S.verified)
     act(claim, "approve")
     assert claim.status == S.approved
@@ -557,11 +563,13 @@ def test_refused_transition_sends_no_signal(world):
 
 # --- deadlines ------------------------------------------------------------------------------
 
-def test_submission_sets_the_inspection_due_time(world):
-    set_setting("inspect_within_days", 3)
+def test_submission_sets_the_inspection_due_time_at_the_end_of_a_local_day(world):
+    set_region_setting("CN", "inspect_within_days", 3)
     claim = claim_in(S.submitted)
     db.session.expire_all()
-    assert claim.due_at == claim.submitted_at + timedelta(days=3)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    last_day = claim.submitted_at.astimezone(shanghai).date() + timedelta(days=3)
+    assert claim.due_at == datetime.combine(last_day + timedelta(days=1), time(), shanghai)
 
 
 def test_claim_reported_long_after_the_incident_is_flagged_late(world):
@@ -748,7 +756,7 @@ def photo_with_exif() -> bytes:
 def test_evidence_reads_capture_time_from_exif(world, app):
     claim = make_claim("draft", photo=False)
     evidence = add_evidence(claim, photo_with_exif(), actor=user("officer"))
-    zone = ZoneInfo(app.config["HWC_TIMEZONE"])
+    zone = ZoneInfo("Asia/Shanghai")  # the village's
     assert evidence.captured_at == datetime(2026, 11, 20, 6, 30, tzinfo=zone)
 
 

@@ -27,13 +27,14 @@ from hwc.claims.models import ClaimStatus as S
 from hwc.claims.operations import create_claim
 from hwc.claims.validation import parse_claim_input
 from hwc.core.db import utcnow
-from hwc.core.settings import Setting, set_setting
+from hwc.core.settings import Setting
 from hwc.demo.world import DEFAULT_PASSWORD, USERS, load_demo
 from hwc.extensions import db
+from hwc.regions.settings import RegionSetting
 from hwc.workflow import rules
 from hwc.workflow.errors import WorkflowError
 from hwc.workflow.service import allowed_actions, perform
-from tests.factories import import_rates, jpeg_bytes
+from tests.factories import import_rates, jpeg_bytes, set_region_setting
 
 CN_RATES = """kind,category,condition,unit,basis,rate,cap,currency
 livestock,cattle,dead,head,per_unit,6000,,CNY
@@ -212,7 +213,7 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @rule(amount=st.sampled_from([0, 10000, 100000, 10_000_000]))
     def change_second_approval_threshold(self, amount):
-        set_setting("second_approval_above", amount)
+        set_region_setting("CN", "second_approval_above", amount)
 
     def event_count(self) -> int:
         return db.session.scalar(select(func.count(AuditEvent.id)))
@@ -273,6 +274,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         for table in tables_to_empty():
             db.session.execute(delete(table))
         db.session.execute(delete(Setting))
+        db.session.execute(delete(RegionSetting))
         load_demo(DEFAULT_PASSWORD)  # gives back the roles that recast_user changed
         db.session.commit()
 

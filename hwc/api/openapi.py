@@ -139,6 +139,8 @@ SCHEMAS = {
     "ClaimSummary": {"type": "object", "properties": {
         "code": {"type": "string"}, "status": {"enum": [s.value for s in ClaimStatus]},
         "status_label": {"type": "string"}, "village": {"type": "string"},
+        "time_zone": {"type": "string", "description": "IANA name of the village's time "
+                      "zone; every time of the claim is given in it, with its offset"},
         "species": {"type": "string"}, "occurred_at": {"type": "string"},
         "reported_at": {"type": "string"}, "currency": {"type": "string"},
         "amounts": _ref("Amounts"), "due_at": {"type": ["string", "null"]},

@@ -1,4 +1,8 @@
-"""JSON shapes of the API's resources (see ../shared/API.md); amounts as strings."""
+"""JSON shapes of the API's resources (see ../shared/API.md); amounts as strings; a claim's
+times as ISO 8601 in its village's time zone, named in ``time_zone``."""
+
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
 
 from flask import url_for
 from sqlalchemy import select
@@ -10,11 +14,19 @@ from hwc.claims.flags import claim_flags
 from hwc.claims.models import Claim, ClaimStatus, Species, category_title
 from hwc.core.money import money_string
 from hwc.extensions import db
+from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.service import allowed_actions
 
 
-def iso(moment) -> str | None:
-    return moment.isoformat() if moment is not None else None
+def iso(moment, zone: tzinfo | None = None) -> str | None:
+    """ISO 8601 with the offset; a claim's times in its village's zone (local time there)."""
+    if moment is None:
+        return None
+    return (moment.astimezone(zone) if zone is not None else moment).isoformat()
+
+
+def zone_of(claim: Claim) -> ZoneInfo:
+    return jurisdiction_of(claim).zone
 
 
 def number(value) -> str | None:
@@ -37,12 +49,12 @@ def user_json(user: User) -> dict:
             "regions": [region.code for region in user.scope_regions]}
 
 
-def event_json(event: AuditEvent) -> dict:
+def event_json(event: AuditEvent, zone: tzinfo | None = None) -> dict:
     return {
         "seq": event.seq, "action": event.action,
         "actor": event.actor.username if event.actor else None, "role": event.actor_role,
         "from_status": event.from_status, "to_status": event.to_status,
-        "comment": event.comment, "changes": event.changes, "at": iso(event.created_at),
+        "comment": event.comment, "changes": event.changes, "at": iso(event.created_at, zone),
         "hash": event.hash,
     }
 
@@ -67,23 +79,26 @@ def item_json(item, currency: str) -> dict:
 
 
 def evidence_json(evidence) -> dict:
+    zone = zone_of(evidence.claim)
     return {
         "id": evidence.id, "content_type": evidence.content_type, "size": evidence.size,
         "width": evidence.width, "height": evidence.height, "sha256": evidence.sha256,
-        "captured_at": iso(evidence.captured_at), "lat": coordinate(evidence.lat),
+        "captured_at": iso(evidence.captured_at, zone), "lat": coordinate(evidence.lat),
         "lon": coordinate(evidence.lon), "caption": evidence.caption,
-        "uploaded_at": iso(evidence.created_at),
+        "uploaded_at": iso(evidence.created_at, zone),
         "url": url_for("api.evidence_file", code=evidence.claim.code, evidence_id=evidence.id),
     }
 
 
 def claim_summary_json(claim: Claim) -> dict:
+    zone = zone_of(claim)
     return {
         "code": claim.display_code, "status": str(claim.status),
         "status_label": claim.status.title, "village": claim.village.code,
-        "species": str(claim.species), "occurred_at": iso(claim.occurred_at),
-        "reported_at": iso(claim.reported_at), "currency": claim.currency,
-        "amounts": amounts_json(claim), "due_at": iso(claim.due_at),
+        "time_zone": zone.key,
+        "species": str(claim.species), "occurred_at": iso(claim.occurred_at, zone),
+        "reported_at": iso(claim.reported_at, zone), "currency": claim.currency,
+        "amounts": amounts_json(claim), "due_at": iso(claim.due_at, zone),
         "overdue": is_overdue(claim), "version": claim.version,
     }
 
@@ -99,6 +114,7 @@ def claim_json(claim: Claim, viewer: User) -> dict:
                                 .order_by(AuditEvent.seq)).all()
     schedule = claim.rate_schedule
     due = deadlines(claim)
+    zone = zone_of(claim)
     claimant = claim.claimant
     return {
         **claim_summary_json(claim),
@@ -107,7 +123,7 @@ def claim_json(claim: Claim, viewer: User) -> dict:
                      "bank_account": claimant.masked_bank_account},
         "village_name": claim.village.display_name(),
         "incident": {
-            "occurred_at": iso(claim.occurred_at), "species": str(claim.species),
+            "occurred_at": iso(claim.occurred_at, zone), "species": str(claim.species),
             "species_label": Species(claim.species).title, "lat": coordinate(claim.lat),
             "lon": coordinate(claim.lon), "accuracy": number(claim.gps_accuracy_m),
             "narrative": claim.narrative,
@@ -120,13 +136,13 @@ def claim_json(claim: Claim, viewer: User) -> dict:
             "currency": schedule.currency},
         "findings": claim.findings, "reason": claim.reason,
         "filed_by": claim.filed_by.username,
-        "events": [event_json(e) for e in events],
+        "events": [event_json(e, zone) for e in events],
         "flags": [flag.as_dict() for flag in claim_flags(claim, viewer=viewer)],
-        "deadlines": {**{key: iso(value) for key, value in due.items()},
-                      "due_at": iso(claim.due_at), "overdue": is_overdue(claim),
+        "deadlines": {**{key: iso(value, zone) for key, value in due.items()},
+                      "due_at": iso(claim.due_at, zone), "overdue": is_overdue(claim),
                       "late_report": is_late_report(claim)},
         "actions": allowed_actions(claim, viewer),
-        "created_at": iso(claim.created_at), "updated_at": iso(claim.updated_at),
+        "created_at": iso(claim.created_at, zone), "updated_at": iso(claim.updated_at, zone),
     }
 
 

@@ -44,6 +44,23 @@ def init_app(app) -> None:
     def claim_helpers():
         return {"status_title": lambda code: models.ClaimStatus(code).title}
 
+    @app.template_filter("claim_time")
+    def claim_time(moment, claim, format="short"):
+        """A time of ``claim`` in its village's time zone (named when not the reader's)."""
+        from hwc.core.i18n import format_in_zone
+        from hwc.regions.settings import jurisdiction_of
+
+        return format_in_zone(moment, jurisdiction_of(claim).zone, format)
+
+    @app.template_filter("claim_due_day")
+    def claim_due_day(moment, claim):
+        """The last local day (in the claim's village) of a deadline that ends at ``moment``."""
+        from hwc.claims.deadlines import due_day
+        from hwc.core.i18n import format_day
+        from hwc.regions.settings import jurisdiction_of
+
+        return format_day(due_day(moment, jurisdiction_of(claim).zone)) if moment else ""
+
     @app.template_filter("rate_text")
     def item_rate_text(item, currency):
         return rate_text(item.rate_value, item.rate_basis, item.rate_cap, item.rate_unit,

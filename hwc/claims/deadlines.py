@@ -1,10 +1,15 @@
-"""Due dates of a claim's steps, from the deployment's deadline settings."""
+"""Due dates of a claim's steps, from the deadline settings in force in its village.
 
-from datetime import datetime, timedelta
+A deadline in days is counted in local days of the village's time zone: "inspect within 7
+days" of a claim submitted on 1 March ends when 8 March ends there, wherever the office is.
+A deadline in hours is counted in hours."""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from hwc.claims.models import Claim, ClaimStatus
 from hwc.core.db import utcnow
-from hwc.core.settings import get_setting
+from hwc.regions.settings import jurisdiction_of
 
 # The step each status waits on, and the deadline that step must meet.
 WAITING_STEP = {
@@ -17,17 +22,33 @@ WAITING_STEP = {
 }
 
 
-def deadlines(claim: Claim) -> dict[str, datetime | None]:
-    """Each step's due time; None for a step whose starting point has not happened yet."""
+def end_of_local_day(start: datetime, days: int, zone: ZoneInfo) -> datetime:
+    """The moment the local day ``days`` days after ``start``'s local day ends in ``zone``
+    (the next local midnight), in UTC."""
+    last_day = start.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
 
-    def after(start: datetime | None, **delta) -> datetime | None:
-        return start + timedelta(**delta) if start is not None else None
+
+def due_day(due: datetime, zone: ZoneInfo):
+    """The last local day of a deadline that ends at ``due`` (a local midnight)."""
+    return (due.astimezone(zone) - timedelta(microseconds=1)).date()
+
+
+def deadlines(claim: Claim) -> dict[str, datetime | None]:
+    """Each step's due time (the instant it passes); None for a step whose starting point has
+    not happened yet."""
+    rules = jurisdiction_of(claim)
+    zone = rules.zone
+
+    def after(start: datetime | None, key: str) -> datetime | None:
+        return end_of_local_day(start, rules[key], zone) if start is not None else None
 
     return {
-        "report_by": after(claim.occurred_at, hours=get_setting("report_within_hours")),
-        "inspect_by": after(claim.submitted_at, days=get_setting("inspect_within_days")),
-        "decide_by": after(claim.verified_at, days=get_setting("decide_within_days")),
-        "pay_by": after(claim.approved_at, days=get_setting("pay_within_days")),
+        "report_by": (claim.occurred_at + timedelta(hours=rules["report_within_hours"])
+                      if claim.occurred_at is not None else None),
+        "inspect_by": after(claim.submitted_at, "inspect_within_days"),
+        "decide_by": after(claim.verified_at, "decide_within_days"),
+        "pay_by": after(claim.approved_at, "pay_within_days"),
     }
 
 
@@ -47,4 +68,4 @@ def is_late_report(claim: Claim) -> bool:
 
 
 def is_overdue(claim: Claim, now: datetime | None = None) -> bool:
-    return claim.due_at is not None and (now or utcnow()) > claim.due_at
+    return claim.due_at is not None and (now or utcnow()) >= claim.due_at

@@ -17,6 +17,7 @@ from hwc.claims.models import Claim, Evidence
 from hwc.claims.photos import EvidenceRejected, bare_jpeg, clean_photo
 from hwc.core.settings import get_setting
 from hwc.extensions import db
+from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.service import check_scope
 
 
@@ -71,7 +72,7 @@ def add_evidence(claim: Claim, data: bytes, *, actor: User, original_name: str =
                                  mb=get_setting("max_upload_bytes") // (1024 * 1024)))
     if not data:
         raise EvidenceRejected(_("The file is empty."))
-    photo = clean_photo(data)
+    photo = clean_photo(data, zone=jurisdiction_of(claim).zone)
     evidence = Evidence(
         claim=claim, stored_name=f"{uuid.uuid4().hex}.jpg",
         original_name=(original_name or "")[:255], content_type="image/jpeg",

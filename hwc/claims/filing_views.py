@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, select
@@ -48,9 +48,10 @@ from hwc.claims.operations import IdempotencyConflict
 from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.validation import ClaimValidationError, phone_example
 from hwc.core.choices import choices
-from hwc.core.db import local_date
+from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region
+from hwc.regions.settings import settings_for
 from hwc.workflow.errors import ClaimNotFound, WorkflowError
 from hwc.workflow.rules import EDITABLE_STATUSES
 from hwc.workflow.service import claims_in_scope, get_claim, open_question, perform
@@ -162,12 +163,19 @@ def load_filing(client_uuid: str, step: str):
     return draft, True, None
 
 
-def local_parts(iso_text: str | None):
+def filing_zone(draft) -> ZoneInfo:
+    """The time zone a filing's times are typed in: its village's (before a village is
+    chosen, the officer's own region's)."""
+    village = Region.by_code((draft.data or {}).get("village") or "")
+    return settings_for(village if village is not None else current_user.region).zone
+
+
+def local_parts(iso_text: str | None, zone: ZoneInfo):
     if not iso_text:
         return None, None
     try:
         moment = datetime.fromisoformat(iso_text)
-        local = moment.astimezone(ZoneInfo(current_app.config["HWC_TIMEZONE"]))
+        local = moment.astimezone(zone)
     except (ValueError, TypeError, OverflowError):
         # A draft saved before incident times were bounded (year 1) shows empty fields.
         return None, None
@@ -279,16 +287,18 @@ def language_choices():
 def incident_step(draft):
     form = IncidentStepForm()
     saved = (draft.data or {}).get("incident", {})
+    zone = filing_zone(draft)
     if request.method == "GET":
-        form.occurred_date.data, form.occurred_time.data = local_parts(saved.get("occurred_at"))
+        form.occurred_date.data, form.occurred_time.data = local_parts(saved.get("occurred_at"),
+                                                                       zone)
         form.species.data = saved.get("species")
         for name in ("lat", "lon", "accuracy"):
             if saved.get(name) not in (None, ""):
                 getattr(form, name).data = saved[name]
         form.narrative.data = saved.get("narrative")
     if not form.validate_on_submit():
-        return render_step(draft, "incident", form, 422 if request.method == "POST" else 200)
-    zone = ZoneInfo(current_app.config["HWC_TIMEZONE"])
+        return render_step(draft, "incident", form, 422 if request.method == "POST" else 200,
+                           zone=zone)
     occurred = datetime.combine(form.occurred_date.data, form.occurred_time.data, zone)
     incident = {"occurred_at": occurred.isoformat(), "species": form.species.data,
                 "lat": str(form.lat.data) if form.lat.data is not None else None,
@@ -303,7 +313,7 @@ def incident_step(draft):
             "incident.occurred_at": "occurred_date", "incident.species": "species",
             "incident.lat": "lat", "incident.lon": "lon", "incident.accuracy": "accuracy",
             "incident.narrative": "narrative"})
-        return render_step(draft, "incident", form, 422)
+        return render_step(draft, "incident", form, 422, zone=zone)
     db.session.commit()
     return next_step(draft, "incident")
 
@@ -357,7 +367,7 @@ def rate_hints(draft) -> dict:
         return {}
     from hwc.rates.service import schedule_for
 
-    schedule = schedule_for(village, local_date(datetime.now(ZoneInfo("UTC"))))
+    schedule = schedule_for(village, local_date(utcnow(), settings_for(village).zone))
     if schedule is None:
         return {}
     from hwc.claims import rate_text

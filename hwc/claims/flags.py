@@ -12,9 +12,9 @@ from hwc.accounts.models import Role, User
 from hwc.claims.codes import format_code
 from hwc.claims.deadlines import is_late_report
 from hwc.claims.models import Claim, Claimant, ClaimStatus, Evidence
-from hwc.core.settings import get_setting
 from hwc.extensions import db
 from hwc.regions.models import Region
+from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.service import check_scope
 
 
@@ -57,7 +57,7 @@ def claim_flags(claim: Claim, *, viewer: User) -> list[Flag]:
     if is_late_report(claim):
         flags.append(Flag("late_report", _("Reported after the deadline"),
                           _("Reported more than %(hours)d hours after the incident",
-                            hours=get_setting("report_within_hours"))))
+                            hours=jurisdiction_of(claim)["report_within_hours"])))
     if claim.status in (ClaimStatus.draft, ClaimStatus.submitted, ClaimStatus.returned,
                         ClaimStatus.under_verification):
         from hwc.claims.pricing import items_without_rate
@@ -73,7 +73,7 @@ def claim_flags(claim: Claim, *, viewer: User) -> list[Flag]:
 def _fraud_flags(claim: Claim, viewer: User) -> list[Flag]:
     flags = []
     in_area = _in_area(viewer)
-    window = timedelta(days=get_setting("duplicate_window_days"))
+    window = timedelta(days=jurisdiction_of(claim)["duplicate_window_days"])
     similar = db.session.scalars(
         select(Claim.code).where(
             Claim.id != claim.id, Claim.claimant_id == claim.claimant_id,

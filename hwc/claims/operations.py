@@ -9,8 +9,6 @@ Each one takes the acting user and checks the actor's area itself: a claim outsi
 import uuid
 from decimal import Decimal
 
-from babel.numbers import get_territory_currencies
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,13 +22,12 @@ from hwc.claims.validation import (
     ClaimantInput,
     ClaimInput,
     LossInput,
-    country_of,
 )
-from hwc.core.db import local_date, utcnow
+from hwc.core.db import utcnow
 from hwc.core.money import round_money
 from hwc.extensions import db
-from hwc.rates.service import schedule_for
 from hwc.regions.models import Region
+from hwc.regions.settings import settings_for
 from hwc.workflow.errors import ClaimNotFound
 from hwc.workflow.rules import EDITABLE_STATUSES, INITIAL_STATUS
 from hwc.workflow.service import check_scope
@@ -49,17 +46,9 @@ class IdempotencyConflict(RuntimeError):
     about that claim: idempotency keys are honoured only for the officer who made them."""
 
 
-def default_currency(village: Region, on) -> str:
-    """The currency of the schedule in force, else of the village's country, else the setting."""
-    schedule = schedule_for(village, on)
-    if schedule is not None:
-        return schedule.currency
-    country = country_of(village)
-    if country:
-        currencies = get_territory_currencies(country, start_date=on, end_date=on)
-        if currencies:
-            return currencies[0]
-    return current_app.config["HWC_CURRENCY"]
+def default_currency(village: Region) -> str:
+    """A new claim's currency: the one in force in its village."""
+    return settings_for(village).currency
 
 
 def check_village(village: Region, actor: User) -> None:
@@ -201,7 +190,7 @@ def _insert_claim(data: ClaimInput, actor: User) -> Claim:
         occurred_at=incident.occurred_at, reported_at=utcnow(), lat=incident.lat,
         lon=incident.lon, gps_accuracy_m=incident.accuracy, species=incident.species,
         narrative=incident.narrative, status=INITIAL_STATUS, filed_by=actor,
-        currency=default_currency(data.village, local_date(incident.occurred_at)),
+        currency=default_currency(data.village),
         items=[_loss_item(i, loss) for i, loss in enumerate(data.losses)],
     )
     claim.claimed_total = _claimed_total(claim)

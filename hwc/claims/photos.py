@@ -10,10 +10,9 @@ import threading
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -186,7 +185,9 @@ def _gps(exif) -> tuple[Decimal | None, Decimal | None]:
     return lat, lon
 
 
-def _captured_at(exif) -> datetime | None:
+def _captured_at(exif, zone: tzinfo) -> datetime | None:
+    """The EXIF capture time; one without an offset is read as ``zone``'s local time (the
+    village's: a camera keeps local time)."""
     details = exif.get_ifd(EXIF_IFD)
     text = details.get(DATETIME_ORIGINAL) or exif.get(306)
     if not text:
@@ -200,7 +201,7 @@ def _captured_at(exif) -> datetime | None:
         if offset:
             moment = datetime.fromisoformat(moment.isoformat() + str(offset).strip("\x00 "))
         else:
-            moment = moment.replace(tzinfo=ZoneInfo(current_app.config["HWC_TIMEZONE"]))
+            moment = moment.replace(tzinfo=zone)
     except ValueError:
         return None
     return moment
@@ -215,14 +216,14 @@ class Metadata(NamedTuple):
     lon: Decimal | None
 
 
-def _metadata(image: Image.Image) -> Metadata:
+def _metadata(image: Image.Image, zone: tzinfo) -> Metadata:
     """A damaged EXIF block gives nothing, not a refusal: the pixels may be fine."""
     try:
         exif = image.getexif()
         orientation = exif.get(ORIENTATION)
         turn = TRANSPOSE_FOR_ORIENTATION.get(orientation) if isinstance(orientation, int) \
             else None
-        return Metadata(turn, _captured_at(exif), *_gps(exif))
+        return Metadata(turn, _captured_at(exif, zone), *_gps(exif))
     except DECODE_ERRORS:
         return Metadata(None, None, None, None)
 
@@ -257,17 +258,18 @@ def bare_jpeg(picture: Image.Image, *, quality: int = 85) -> bytes:
     return out.getvalue()
 
 
-def _reencode(image: Image.Image, *, scalable: bool) -> tuple[bytes, tuple[int, int], Metadata]:
+def _reencode(image: Image.Image, *, scalable: bool,
+              zone: tzinfo) -> tuple[bytes, tuple[int, int], Metadata]:
     """Decode the first frame (at reduced size where libjpeg can) and re-encode it upright as a
     bare JPEG at most ``MAX_SIDE`` on each side; returns the JPEG, its size and the metadata
     read. Call holding the decode slot."""
     if scalable:
-        metadata = _metadata(image)  # from the header, before the draft changes the size
+        metadata = _metadata(image, zone)  # from the header, before the draft changes the size
         image.draft("RGB", _fitted(image.size, MAX_SIDE))
         image.load()
     else:
         image.load()
-        metadata = _metadata(image)  # a PNG's EXIF may follow its pixel data
+        metadata = _metadata(image, zone)  # a PNG's EXIF may follow its pixel data
     picture = _flattened(image)
     if picture is not image:
         image.close()  # frees the decoded pixels before shrinking the converted copy
@@ -277,10 +279,11 @@ def _reencode(image: Image.Image, *, scalable: bool) -> tuple[bytes, tuple[int, 
     return bare_jpeg(picture), picture.size, metadata
 
 
-def clean_photo(data: bytes) -> CleanPhoto:
+def clean_photo(data: bytes, *, zone: tzinfo) -> CleanPhoto:
     """Check, read and re-encode an uploaded photo at a bounded cost. Raises ``EvidenceRejected``
     with a translated message for anything that is not an acceptable photo, and ``PhotosBusy``
-    (one of them) when this process is decoding other photos for too long."""
+    (one of them) when this process is decoding other photos for too long. A capture time
+    without an offset is read as ``zone``'s local time."""
     canvas = _webp_canvas(data)
     if canvas and canvas[0] * canvas[1] > MAX_FULL_PIXELS:
         raise _too_many_pixels()
@@ -290,7 +293,7 @@ def clean_photo(data: bytes) -> CleanPhoto:
         image, scalable = _opened(data)
         with image:
             try:
-                jpeg, (width, height), metadata = _reencode(image, scalable=scalable)
+                jpeg, (width, height), metadata = _reencode(image, scalable=scalable, zone=zone)
             except DECODE_ERRORS:
                 raise _damaged() from None
     return CleanPhoto(jpeg, width, height, metadata.captured_at, metadata.lat, metadata.lon)

@@ -7,6 +7,7 @@ from hwc.core.db import local_date
 from hwc.core.money import MONEY_LIMIT, round_money
 from hwc.rates.models import Rate, RateSchedule
 from hwc.rates.service import RateError, item_amount, rate_for, schedule_for
+from hwc.regions.settings import jurisdiction_of
 
 
 class PricingError(ValueError):
@@ -18,7 +19,8 @@ class PricingError(ValueError):
 
 
 def claim_schedule(claim: Claim) -> RateSchedule | None:
-    return schedule_for(claim.village, local_date(claim.occurred_at))
+    """The schedule in force in the claim's village on the incident's local day there."""
+    return schedule_for(claim.village, local_date(claim.occurred_at, jurisdiction_of(claim).zone))
 
 
 def item_rate(schedule: RateSchedule | None, item: LossItem) -> Rate | None:

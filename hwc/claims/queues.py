@@ -5,15 +5,14 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, func
 
 from hwc.accounts.models import Role, User
 from hwc.claims.models import Claim, ClaimStatus, Species
 from hwc.core.db import utcnow
 from hwc.regions.models import Region
+from hwc.regions.settings import settings_for
 from hwc.workflow.service import claims_in_scope
 
 S = ClaimStatus
@@ -98,7 +97,7 @@ def queue_query(user: User, filters: QueueFilters) -> Select:
         query = query.where(Claim.village_id.in_(Region.subtree_ids(filters.region)))
     if filters.species is not None:
         query = query.where(Claim.species == filters.species)
-    zone = ZoneInfo(current_app.config["HWC_TIMEZONE"])
+    zone = settings_for(user.region).zone  # dates typed by the viewer are the viewer's days
     if filters.date_from is not None:
         query = query.where(Claim.occurred_at >= datetime.combine(filters.date_from, time(),
                                                                   zone))

@@ -1,7 +1,7 @@
 """Column types and time helpers shared by every feature's models."""
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
@@ -42,13 +42,16 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def local_date(moment: datetime):
-    """The calendar date of ``moment`` in the deployment's time zone (``HWC_TIMEZONE``)."""
-    from zoneinfo import ZoneInfo
+def local_date(moment: datetime, zone: tzinfo | None = None):
+    """The calendar date of ``moment`` in ``zone``; by default in the deployment's time zone
+    (for a claim, pass its village's: ``jurisdiction_of(claim).zone``)."""
+    if zone is None:
+        from zoneinfo import ZoneInfo
 
-    from flask import current_app
+        from hwc.core.settings import get_setting
 
-    return moment.astimezone(ZoneInfo(current_app.config["HWC_TIMEZONE"])).date()
+        zone = ZoneInfo(get_setting("time_zone"))
+    return moment.astimezone(zone).date()
 
 
 def _sqlite_connect(dbapi_connection, connection_record) -> None:

@@ -1,8 +1,15 @@
 """Language and time-zone selection, and the formatting helpers templates use."""
 
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import get_timezone_name
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hwc.config import LANGUAGES
@@ -58,8 +65,45 @@ def select_locale() -> str:
     return current_app.config["HWC_DEFAULT_LOCALE"]
 
 
+def viewer_zone() -> ZoneInfo:
+    """The time zone in force in the logged-in user's own region (the deployment's for the
+    root administrator and for visitors)."""
+    # The settings live with the regions, above this module; asked only at run time.
+    from hwc.regions.settings import settings_for
+
+    region = None
+    if has_request_context() and current_user and current_user.is_authenticated:
+        region = current_user.region
+    return settings_for(region).zone
+
+
 def select_timezone() -> str:
-    return current_app.config["HWC_TIMEZONE"]
+    return viewer_zone().key
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The zone's name in the reader's language ("Vladivostok Time", "海参崴时间")."""
+    if getattr(zone, "key", None) == "UTC":
+        return "UTC"
+    return get_timezone_name(zone, locale=get_locale())
+
+
+def format_in_zone(moment: datetime | None, zone: ZoneInfo, format: str = "short") -> str:
+    """``moment`` as the local time of ``zone`` in the reader's locale; the zone is named
+    (with its UTC offset) when it is not the reader's own, so "23:15" never reads as the
+    reader's 23:15."""
+    if moment is None:
+        return ""
+    locale = get_locale()
+    text = babel_format_datetime(moment, format, tzinfo=zone, locale=locale)
+    if zone.key == viewer_zone().key:
+        return text
+    offset = babel_format_datetime(moment, "ZZZZ", tzinfo=zone, locale=locale)
+    return _("%(time)s (%(zone)s, %(offset)s)", time=text, zone=zone_name(zone), offset=offset)
+
+
+def format_day(day: date | None, format: str = "medium") -> str:
+    return "" if day is None else babel_format_date(day, format, locale=get_locale())
 
 
 def current_language() -> str:
@@ -68,6 +112,7 @@ def current_language() -> str:
 
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.add_template_filter(zone_name, "zone_name")
 
     @app.context_processor
     def inject_languages():

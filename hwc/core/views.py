@@ -1,18 +1,12 @@
-"""The landing page of each role, the language switch, the deployment's settings and the
-health check."""
+"""The landing page of each role, the language switch and the health check."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from hwc.accounts.access import roles_required
-from hwc.accounts.models import Role
 from hwc.config import LANGUAGES
-from hwc.core.forms import SettingsForm, range_message
 from hwc.core.i18n import LANGUAGE_COOKIE, match_language
 from hwc.core.landing import landing_endpoint
 from hwc.core.redirects import safe_redirect_target
-from hwc.core.settings import SETTINGS, InvalidSetting, change_settings
 from hwc.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -45,26 +39,6 @@ def set_language():
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
-
-
-@bp.route("/admin/settings", methods=["GET", "POST"])
-@roles_required(Role.admin)
-def settings():
-    if request.method == "GET":
-        return render_template("core/settings.html", form=SettingsForm.current())
-    form = SettingsForm()
-    if not form.validate_on_submit():
-        return render_template("core/settings.html", form=form), 422
-    try:
-        changes = change_settings(form.values(), actor=current_user)
-    except InvalidSetting as error:
-        db.session.rollback()
-        field = form[error.key]
-        field.errors = [*field.errors, range_message(SETTINGS[error.key])]
-        return render_template("core/settings.html", form=form), 422
-    db.session.commit()
-    flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")
-    return redirect(url_for("core.settings"))
 
 
 @bp.get("/healthz")

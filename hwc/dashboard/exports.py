@@ -3,12 +3,19 @@
 import csv
 import io
 import json
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from hwc.claims.models import Claim
 from hwc.core.money import money_string
+from hwc.regions.settings import jurisdiction_of
+
+
+def local(claim: Claim) -> ZoneInfo:
+    """The claim's village's time zone: exported times are local there, with the offset."""
+    return jurisdiction_of(claim).zone
 
 
 def columns() -> list[tuple[str, callable]]:
@@ -19,15 +26,17 @@ def columns() -> list[tuple[str, callable]]:
         (_("Village"), lambda c: c.village.display_name()),
         (_("Claimant"), lambda c: c.claimant.name),
         (_("Animal responsible"), lambda c: c.species.title),
-        (_("Incident time (UTC)"), lambda c: c.occurred_at.isoformat()),
-        (_("Reported (UTC)"), lambda c: c.reported_at.isoformat()),
+        (_("Time zone"), lambda c: local(c).key),
+        (_("Incident time (local)"), lambda c: c.occurred_at.astimezone(local(c)).isoformat()),
+        (_("Reported (local)"), lambda c: c.reported_at.astimezone(local(c)).isoformat()),
         (_("Latitude"), lambda c: str(c.lat) if c.lat is not None else ""),
         (_("Longitude"), lambda c: str(c.lon) if c.lon is not None else ""),
         (_("Currency"), lambda c: c.currency),
         (_("Claimed"), lambda c: money_string(c.claimed_total, c.currency) or ""),
         (_("Assessed"), lambda c: money_string(c.assessed_total, c.currency) or ""),
         (_("Approved"), lambda c: money_string(c.approved_total, c.currency) or ""),
-        (_("Due (UTC)"), lambda c: c.due_at.isoformat() if c.due_at else ""),
+        (_("Due (local)"), lambda c: c.due_at.astimezone(local(c)).isoformat() if c.due_at
+         else ""),
     ]
 
 
@@ -65,7 +74,8 @@ def claims_geojson(claims: list[Claim]) -> bytes:
         "geometry": {"type": "Point", "coordinates": [float(c.lon), float(c.lat)]},
         "properties": {"code": c.display_code, "status": str(c.status),
                        "status_label": c.status.title, "species": str(c.species),
-                       "village": c.village.code, "occurred_at": c.occurred_at.isoformat(),
+                       "village": c.village.code, "time_zone": local(c).key,
+                       "occurred_at": c.occurred_at.astimezone(local(c)).isoformat(),
                        "currency": c.currency,
                        "claimed": money_string(c.claimed_total, c.currency),
                        "approved": money_string(c.approved_total, c.currency)},

@@ -11,6 +11,7 @@ from hwc.claims.models import Claim, ClaimStatus
 from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
+from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.service import claims_in_scope
 
 
@@ -106,7 +107,8 @@ def build_dashboard(user: User) -> Dashboard:
         status = ClaimStatus(claim.status)
         board.by_status[status] += 1
         board.by_species[claim.species] += 1
-        board.by_month[local_date(claim.occurred_at).strftime("%Y-%m")] += 1
+        board.by_month[local_date(claim.occurred_at, jurisdiction_of(claim).zone)
+                       .strftime("%Y-%m")] += 1
         board.by_township[township_of(claim.village, townships).display_name()] += 1
         if status in SET_ASIDE:
             board.set_aside_by_status[(status, claim.currency)] += claim.claimed_total

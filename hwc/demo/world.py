@@ -12,6 +12,7 @@ from hwc.extensions import db
 from hwc.rates.models import RateSchedule
 from hwc.regions.models import Region
 from hwc.regions.operations import upsert_region
+from hwc.regions.settings import own_settings, store_region_setting
 
 DEFAULT_PASSWORD = "tiger-demo-2026"  # noqa: S105 - documented demo password
 
@@ -80,6 +81,17 @@ USERS = [
 ]
 
 
+# Settings per region: each country's time zone, currency and a threshold that makes sense in
+# it (about the same value on both sides), each county's voucher issuing authority.
+REGION_SETTINGS = [
+    ("CN", {"time_zone": "Asia/Shanghai", "currency": "CNY", "second_approval_above": "10000"}),
+    ("RU", {"time_zone": "Asia/Vladivostok", "currency": "RUB",
+            "second_approval_above": "100000"}),
+    ("CN-JL-HC", {"voucher_authority": "珲春市林业和草原局"}),
+    ("RU-PRI-KHS", {"voucher_authority": "Администрация Хасанского муниципального округа"}),
+]
+
+
 # Compensation schedules in the shape officials publish them (illustrative figures).
 RATE_SCHEDULES = [
     ("CN-JL-HC", date(2026, 1, 1), "珲春市野生动物致害补偿标准 2026", """\
@@ -144,6 +156,12 @@ def load_demo(password: str = DEFAULT_PASSWORD) -> dict[str, int]:
         user.full_name, user.active = full_name, True
         if not check_password_hash(user.password_hash, password):
             set_password(user, password, actor=None)
+    for region_code, values in REGION_SETTINGS:
+        region = Region.by_code(region_code)
+        own = own_settings(region)
+        for key, value in values.items():
+            if key not in own:  # an administrator's later choice stays
+                store_region_setting(region, key, value)
     for region_code, effective_from, name, csv_text in RATE_SCHEDULES:
         region = Region.by_code(region_code)
         exists = db.session.scalar(select(RateSchedule).where(

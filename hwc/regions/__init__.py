@@ -3,9 +3,11 @@
 
 def init_app(app) -> None:
     from hwc.regions.models import Region
+    from hwc.regions.settings_views import bp as settings_bp
     from hwc.regions.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(settings_bp)
 
     @app.template_filter("region_name")
     def region_name(region: Region | None) -> str:

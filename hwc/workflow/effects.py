@@ -9,7 +9,7 @@ from hwc.claims.models import Claim, ClaimStatus, category_title
 from hwc.claims.pricing import PricingError, price_items
 from hwc.core.db import utcnow
 from hwc.core.money import MAX_INTEGER_DIGITS, fits_columns, parse_decimal
-from hwc.core.settings import get_setting
+from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.errors import TransitionRefused
 from hwc.workflow.rules import REJECTION_REASONS
 
@@ -112,8 +112,8 @@ def verified(claim: Claim, actor, data: dict) -> None:
 def approved(claim: Claim, actor, data: dict) -> ClaimStatus | None:
     claim.approved_by_id = actor.id
     claim.approved_total = claim.assessed_total
-    if claim.assessed_total is not None and \
-            claim.assessed_total > get_setting("second_approval_above"):
+    if claim.assessed_total is not None and jurisdiction_of(claim).needs_second_approval(
+            claim.assessed_total, claim.currency):
         return ClaimStatus.awaiting_second_approval
     claim.approved_at = claim.decided_at = utcnow()
     return None

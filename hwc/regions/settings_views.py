@@ -1,0 +1,135 @@
+"""The settings pages: a region's own settings (what it sets, what it inherits and from where)
+for the administrators whose area holds it, and the deployment's for the root administrator."""
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_currency, format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from hwc.accounts.access import roles_required
+from hwc.accounts.models import Role
+from hwc.core.money import currency_places
+from hwc.core.settings import (
+    REGIONAL_KEYS,
+    InvalidSetting,
+    NotRoot,
+    change_settings,
+)
+from hwc.extensions import db
+from hwc.regions.models import Region
+from hwc.regions.settings import (
+    Jurisdiction,
+    RegionNotFound,
+    change_region_settings,
+    own_settings,
+    settings_for,
+)
+from hwc.regions.settings_forms import (
+    DeploymentSettingsForm,
+    RegionSettingsForm,
+    setting_message,
+)
+
+bp = Blueprint("settings", __name__)
+
+
+def region_in_scope_or_404(code: str) -> Region:
+    region = Region.by_code(code)
+    if region is None or not current_user.can_see_region(region):
+        abort(404)
+    return region
+
+
+def shown_value(jurisdiction: Jurisdiction, key: str) -> str:
+    """A value in force as the reader reads it."""
+    value = jurisdiction[key]
+    if key == "second_approval_above":
+        return format_currency(jurisdiction.second_approval_above,
+                               jurisdiction.threshold_currency)
+    if isinstance(value, int | Decimal):
+        return format_decimal(value)
+    return value or "—"
+
+
+def source_name(code: str | None) -> str:
+    if code is None:
+        return _("the deployment's default")
+    region = Region.by_code(code)
+    return region.display_name() if region is not None else code
+
+
+def inheritance_hints(region: Region) -> dict[str, str]:
+    """For each regional key, what is in force and where it comes from."""
+    here, above = settings_for(region), settings_for(region.parent)
+    hints = {}
+    for key in REGIONAL_KEYS:
+        if here.sources[key] == region.code:
+            hints[key] = _("Set here. Leave empty to use %(value)s from %(source)s.",
+                           value=shown_value(above, key), source=source_name(above.sources[key]))
+        else:
+            hints[key] = _("Empty: %(value)s from %(source)s is in force.",
+                           value=shown_value(here, key), source=source_name(here.sources[key]))
+    return hints
+
+
+def render_region_page(region: Region, form, status: int = 200):
+    return render_template("regions/settings.html", region=region, form=form,
+                           hints=inheritance_hints(region)), status
+
+
+@bp.route("/admin/regions/<code>/settings", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def region_settings(code: str):
+    region = region_in_scope_or_404(code)
+    inherited_currency = settings_for(region.parent).currency
+    if request.method == "GET":
+        form = RegionSettingsForm(formdata=None, data=own_settings(region),
+                                  inherited_currency=inherited_currency)
+        return render_region_page(region, form)
+    form = RegionSettingsForm(inherited_currency=inherited_currency)
+    if not form.validate_on_submit():
+        return render_region_page(region, form, 422)
+    try:
+        changes = change_region_settings(region, form.values(), actor=current_user)
+    except RegionNotFound:
+        db.session.rollback()
+        abort(404)
+    except InvalidSetting as error:
+        db.session.rollback()
+        field = form[error.key]
+        places = currency_places(form.currency_in_force()) \
+            if error.key == "second_approval_above" else None
+        field.errors = [*field.errors, setting_message(error.key, places)]
+        return render_region_page(region, form, 422)
+    db.session.commit()
+    flash(_("The settings of %(region)s were saved.", region=region.display_name())
+          if changes else _("Nothing was changed."), "info")
+    return redirect(url_for("settings.region_settings", code=region.code))
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def deployment():
+    if not current_user.is_root:
+        abort(403)
+    if request.method == "GET":
+        return render_template("regions/deployment_settings.html",
+                               form=DeploymentSettingsForm.current())
+    form = DeploymentSettingsForm()
+    if not form.validate_on_submit():
+        return render_template("regions/deployment_settings.html", form=form), 422
+    try:
+        changes = change_settings(form.values(), actor=current_user)
+    except NotRoot:
+        db.session.rollback()
+        abort(403)
+    except InvalidSetting as error:
+        db.session.rollback()
+        field = form[error.key]
+        field.errors = [*field.errors, setting_message(error.key)]
+        return render_template("regions/deployment_settings.html", form=form), 422
+    db.session.commit()
+    flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")
+    return redirect(url_for("settings.deployment"))

@@ -76,7 +76,10 @@ EXPECTED = {
     # dashboard and exports
     ("dashboard.dashboard", "GET"): "LFKKKKK",
     ("dashboard.export", "GET"): "LFKKKKK",
-    # rates and regions (administrators)
+    # loss vocabulary, rates and regions (administrators)
+    ("losses.index", "GET"): "LFFFFFK",
+    ("losses.new", "GET"): "LFFFFFK",
+    ("losses.new", "POST"): "LFFFFFK",
     ("rates.index", "GET"): "LFFFFFK",
     ("rates.import_page", "GET"): "LFFFFFK",
     ("rates.import_page", "POST"): "LFFFFFK",

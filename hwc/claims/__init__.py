@@ -20,9 +20,9 @@ def quantity(value: Decimal | None) -> str:
 
 
 def rate_text(rate_value, basis, cap, unit, currency) -> str:
-    from hwc.claims.models import Unit
+    from hwc.losses.vocabulary import unit_title
 
-    unit_title = Unit(unit).title
+    unit_title = unit_title(unit)
     if str(basis) == "per_unit":
         return _("%(amount)s per %(unit)s", amount=money(rate_value, currency), unit=unit_title)
     if cap is not None:
@@ -38,7 +38,6 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(money, "money")
     app.add_template_filter(quantity, "quantity")
-    app.add_template_filter(models.category_title, "category_title")
 
     @app.context_processor
     def claim_helpers():

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
-from hwc.claims.models import Condition
 from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
+from hwc.losses.models import Condition
 from hwc.rates.forms import ImportScheduleForm
 from hwc.rates.importer import ScheduleImportError, import_schedule
 from hwc.rates.models import RateSchedule

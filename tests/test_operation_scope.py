@@ -109,6 +109,7 @@ NO_ACTOR = {
     "evidence.upload_dir": "the upload folder",
     "flags.listed": "formats codes the caller already may see",
     "service.open_question": "the return comment of a claim the caller already holds",
+    "filing.filing_village": "the village of a filing the caller already holds",
 }
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import text
 from hwc import create_app
 from hwc.demo.world import DEFAULT_PASSWORD, load_demo
 from hwc.extensions import db
+from hwc.losses.models import LossTerm
+from hwc.losses.seed import seed_rows
 from tests.pg_cluster import PostgresUnavailable, ThrowawayCluster
 
 IN_CI = os.environ.get("CI") == "true"
@@ -76,7 +78,8 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _empty_database(request, app):
-    """Every test starts from an empty database (the schema stays)."""
+    """Every test starts from the database as ``flask db upgrade`` leaves it: empty but for
+    the loss vocabulary the migrations seed."""
     yield
     with app.app_context():
         db.session.remove()
@@ -87,6 +90,7 @@ def _empty_database(request, app):
             else:
                 for name in tables:
                     connection.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - table names
+            connection.execute(LossTerm.__table__.insert(), seed_rows())
 
 
 @pytest.fixture

@@ -77,7 +77,10 @@ EXPECTED = {
     # dashboard and exports
     ("dashboard.dashboard", "GET"): "LFKKKKKK",
     ("dashboard.export", "GET"): "LFKKKKKK",
-    # rates and regions (administrators)
+    # loss vocabulary, rates and regions (administrators)
+    ("losses.index", "GET"): "LFFFFFKK",
+    ("losses.new", "GET"): "LFFFFFKK",
+    ("losses.new", "POST"): "LFFFFFKK",
     ("rates.index", "GET"): "LFFFFFKK",
     ("rates.import_page", "GET"): "LFFFFFKK",
     ("rates.import_page", "POST"): "LFFFFFKK",

@@ -25,6 +25,7 @@ from hwc.regions.models import Region
 from tests.factories import HUNCHUN_RATES, import_rates, jpeg_bytes, make_claim
 from tests.test_admin import NEW_PASSWORD, new_user_data, profile_data, region_data, settings_data
 from tests.test_filing_pages import CLAIMANT, INCIDENT, LOSSES
+from tests.test_vocabulary import term_data
 
 EXAMPLES = 25  # per target: a second or two each
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -79,6 +80,9 @@ TARGETS: dict[str, list[Target]] = {
         "report_within_hours": "72", "inspect_within_days": "7", "decide_within_days": "14",
         "pay_within_days": "30", "duplicate_window_days": "30",
         "voucher_authority": "珲春市林业和草原局"})],
+    "losses.new": [Target("admin", "/admin/vocabulary/new", term_data()),
+                   Target("admin", "/admin/vocabulary/new", term_data(
+                       term_type="kind", kind="", code="fishery", region="CN-JL-HC"))],
     "rates.import_page": [Target("admin", "/admin/rates/import",
                                  {"region": "{rates_region}", "effective_from": "2026-01-01",
                                   "name": "2026", "csv_file": "rates"}, files=("csv_file",))],

@@ -211,6 +211,7 @@ NO_ACTOR = {
     "rates.schedule_for": "pricing a claim the caller already holds",
     "rates.units_ratio": "arithmetic on units",
     "importer.parse_rows": "parses CSV text; import_schedule checks the actor",
+    "filing.filing_village": "the village of a filing the caller already holds",
 }
 
 

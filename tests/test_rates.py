@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from hwc.accounts.models import User
 from hwc.audit.models import AuditEvent
-from hwc.claims.models import Unit
 from hwc.extensions import db
 from hwc.rates.importer import ScheduleImportError, import_schedule, parse_rows
 from hwc.rates.models import Rate, RateSchedule
@@ -70,104 +69,104 @@ def world(ctx, demo):
 
 
 def test_one_hectare_is_exactly_fifteen_mu():
-    assert convert_quantity(Decimal(1), Unit.ha, Unit.mu) == Decimal(15)
+    assert convert_quantity(Decimal(1), "ha", "mu") == Decimal(15)
 
 
 def test_fifteen_mu_are_exactly_ten_thousand_square_metres():
-    assert convert_quantity(Decimal(15), Unit.mu, Unit.m2) == Decimal(10000)
+    assert convert_quantity(Decimal(15), "mu", "m2") == Decimal(10000)
 
 
 def test_one_mu_in_square_metres_has_28_significant_digits():
-    assert convert_quantity(Decimal(1), Unit.mu, Unit.m2) == Decimal(
+    assert convert_quantity(Decimal(1), "mu", "m2") == Decimal(
         "666.6666666666666666666666667")
 
 
 def test_acres_convert_to_square_metres_exactly():
-    assert convert_quantity(Decimal("2.5"), Unit.acre, Unit.m2) == Decimal("10117.141056")
+    assert convert_quantity(Decimal("2.5"), "acre", "m2") == Decimal("10117.141056")
 
 
 def test_equal_units_leave_the_quantity_unchanged():
-    assert convert_quantity(Decimal("3.1415"), Unit.kg, Unit.kg) == Decimal("3.1415")
+    assert convert_quantity(Decimal("3.1415"), "kg", "kg") == Decimal("3.1415")
 
 
 def test_heads_do_not_convert_into_kilograms():
     with pytest.raises(IncompatibleUnits):
-        convert_quantity(Decimal(2), Unit.head, Unit.kg)
+        convert_quantity(Decimal(2), "head", "kg")
 
 
 # --- Amounts -----------------------------------------------------------------------------
 
 
 def test_per_head_rate_is_paid_for_every_head(ctx):
-    assert item_amount(rate(CATTLE_DEAD), Decimal(2), Unit.head, None, "CNY") == Decimal(
+    assert item_amount(rate(CATTLE_DEAD), Decimal(2), "head", None, "CNY") == Decimal(
         "12000.00")
 
 
 def test_claim_in_hectares_is_priced_by_a_rate_per_mu(ctx):
     maize = rate("crop,maize,,mu,per_unit,450,,CNY")
-    assert item_amount(maize, Decimal("0.1"), Unit.ha, None, "CNY") == Decimal("675.00")
+    assert item_amount(maize, Decimal("0.1"), "ha", None, "CNY") == Decimal("675.00")
 
 
 def test_claim_in_acres_is_priced_by_a_rate_per_square_metre(ctx):
     house = rate("property,house_partial,,m2,per_unit,300,,CNY")
     # 0.01 acre = 40.468564224 m² → 12140.5692672
-    assert item_amount(house, Decimal("0.01"), Unit.acre, None, "CNY") == Decimal("12140.57")
+    assert item_amount(house, Decimal("0.01"), "acre", None, "CNY") == Decimal("12140.57")
 
 
 def test_area_conversion_is_exact_where_rounding_a_decimal_would_lose_a_cent(ctx):
     # 2 mu = 2/15 ha, × 7.5375 = 1.005 exactly, which rounds up; 0.1333…333 ha would not.
     maize = rate("crop,maize,,ha,per_unit,7.5375,,CNY")
-    assert item_amount(maize, Decimal(2), Unit.mu, None, "CNY") == Decimal("1.01")
+    assert item_amount(maize, Decimal(2), "mu", None, "CNY") == Decimal("1.01")
 
 
 def test_percentage_of_value_without_cap_pays_the_share_of_the_value(ctx):
     pig = rate("livestock,pig,,head,percent_of_value,80,,CNY")
-    assert item_amount(pig, Decimal(2), Unit.head, Decimal(1000), "CNY") == Decimal("1600.00")
+    assert item_amount(pig, Decimal(2), "head", Decimal(1000), "CNY") == Decimal("1600.00")
 
 
 def test_cap_limits_the_percentage_per_unit(ctx):
     injured = rate("livestock,cattle,injured,head,percent_of_value,50,3000,CNY")
-    assert item_amount(injured, Decimal(2), Unit.head, Decimal(8000), "CNY") == Decimal(
+    assert item_amount(injured, Decimal(2), "head", Decimal(8000), "CNY") == Decimal(
         "6000.00")
 
 
 def test_percentage_below_the_cap_is_paid_in_full(ctx):
     injured = rate("livestock,cattle,injured,head,percent_of_value,50,3000,CNY")
-    assert item_amount(injured, Decimal(2), Unit.head, Decimal(4000), "CNY") == Decimal(
+    assert item_amount(injured, Decimal(2), "head", Decimal(4000), "CNY") == Decimal(
         "4000.00")
 
 
 def test_value_of_a_claimed_unit_is_brought_to_the_rate_unit_before_the_cap(ctx):
     # 9000 per ha = 600 per mu; 70 % = 420 per mu (under the cap of 500); 2 ha = 30 mu.
     ginseng = rate("crop,ginseng,,mu,percent_of_value,70,500,CNY")
-    assert item_amount(ginseng, Decimal(2), Unit.ha, Decimal(9000), "CNY") == Decimal(
+    assert item_amount(ginseng, Decimal(2), "ha", Decimal(9000), "CNY") == Decimal(
         "12600.00")
 
 
 def test_cap_also_limits_a_per_unit_rate(ctx):
     sheep = rate("livestock,sheep,,head,per_unit,900,700,CNY")
-    assert item_amount(sheep, Decimal(3), Unit.head, None, "CNY") == Decimal("2100.00")
+    assert item_amount(sheep, Decimal(3), "head", None, "CNY") == Decimal("2100.00")
 
 
 def test_percentage_rate_needs_the_unit_value(ctx):
     pig = rate("livestock,pig,,head,percent_of_value,80,,CNY")
     with pytest.raises(MissingUnitValue):
-        item_amount(pig, Decimal(1), Unit.head, None, "CNY")
+        item_amount(pig, Decimal(1), "head", None, "CNY")
 
 
 def test_amount_refuses_a_unit_that_does_not_convert_into_the_rate_unit(ctx):
     with pytest.raises(IncompatibleUnits):
-        item_amount(rate(CATTLE_DEAD), Decimal(100), Unit.kg, None, "CNY")
+        item_amount(rate(CATTLE_DEAD), Decimal(100), "kg", None, "CNY")
 
 
 def test_won_amounts_round_half_up_to_whole_won(ctx):
     goat = rate("livestock,goat,,head,per_unit,1000.5,,KRW")
-    assert item_amount(goat, Decimal(1), Unit.head, None, "KRW") == Decimal("1001")
+    assert item_amount(goat, Decimal(1), "head", None, "KRW") == Decimal("1001")
 
 
 def test_yuan_amounts_round_half_up_to_the_fen(ctx):
     honey = rate("livestock,bee_hive,,kg,per_unit,0.005,,CNY")
-    assert item_amount(honey, Decimal(1), Unit.kg, None, "CNY") == Decimal("0.01")
+    assert item_amount(honey, Decimal(1), "kg", None, "CNY") == Decimal("0.01")
 
 
 # --- Which schedule and which rate ------------------------------------------------------

@@ -445,7 +445,8 @@ def test_claim_verified_after_a_new_schedule_is_priced_with_it(world):
 
 def test_verify_is_refused_for_an_item_without_a_rate(world):
     body = claim_body()
-    body["losses"].append({"kind": "livestock", "category": "yak", "condition": "dead",
+    # Farmed deer: in the vocabulary, but Hunchun's 2026 schedule has no rate for them.
+    body["losses"].append({"kind": "livestock", "category": "deer", "condition": "dead",
                            "quantity": "1", "unit": "head"})
     claim = make_claim("under_verification", body=body)
     with pytest.raises(TransitionRefused) as refused:
@@ -677,7 +678,8 @@ def test_own_identity_number_is_not_flagged(world):
 
 def test_item_without_a_rate_is_flagged(world):
     body = claim_body()
-    body["losses"].append({"kind": "livestock", "category": "yak", "condition": "dead",
+    # Farmed deer: in the vocabulary, but Hunchun's 2026 schedule has no rate for them.
+    body["losses"].append({"kind": "livestock", "category": "deer", "condition": "dead",
                            "quantity": "1", "unit": "head"})
     claim = make_claim("draft", body=body)
     flags = {flag.code: flag for flag in claim_flags(claim, viewer=user("verifier"))}

@@ -1,9 +1,10 @@
 """The OpenAPI 3.1 description of API v1; a test checks it against the registered routes."""
 
-from hwc.claims.models import ClaimStatus, Condition, LossKind, Species, Unit
+from hwc.claims.models import ClaimStatus, Species
 from hwc.claims.validation import MAX_ITEMS
 from hwc.config import LANGUAGES
 from hwc.core.edge import MAX_ID
+from hwc.losses.models import Condition
 from hwc.workflow.rules import ACTION_FIELDS, ACTIONS, REJECTION_REASONS, transitions_for
 
 
@@ -22,6 +23,7 @@ MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$",
          "description": "Decimal string with the currency's places"}
 # What the input parsers accept: at most 12 digits before the point and 6 after.
 DECIMAL = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,6})?$", "maxLength": 19}
+VOCABULARY_CODE = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
 CODE_PARAM = {"name": "code", "in": "path", "required": True,
               "schema": {"type": "string",
                          "pattern": r"^[0-9A-Za-z*~$=][0-9A-Za-z*~$= ._-]{8,31}$"},
@@ -104,10 +106,10 @@ SCHEMAS = {
     "LossInput": {"type": "object", "required": ["kind", "category", "condition", "quantity",
                                                  "unit"],
                   "properties": {
-                      "kind": {"enum": [k.value for k in LossKind]},
-                      "category": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                      # Codes of the loss vocabulary that applies in the claim's village.
+                      "kind": VOCABULARY_CODE, "category": VOCABULARY_CODE,
                       "condition": {"enum": [c.value for c in Condition]},
-                      "quantity": DECIMAL, "unit": {"enum": [u.value for u in Unit]},
+                      "quantity": DECIMAL, "unit": VOCABULARY_CODE,
                       "claimed_value": MONEY, "damage_share": DECIMAL,
                       "growth_stage": _text(32), "age_class": _text(32),
                       "description": _text(255)}},

@@ -11,9 +11,10 @@ from hwc.accounts.models import User
 from hwc.audit.models import AuditEvent
 from hwc.claims.deadlines import deadlines, is_late_report, is_overdue
 from hwc.claims.flags import claim_flags
-from hwc.claims.models import Claim, ClaimStatus, Species, category_title
+from hwc.claims.models import Claim, ClaimStatus, Species
 from hwc.core.money import money_string
 from hwc.extensions import db
+from hwc.losses.vocabulary import category_title, kind_title, unit_title
 from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.service import allowed_actions
 
@@ -65,10 +66,11 @@ def item_json(item, currency: str) -> dict:
         rate = {"basis": item.rate_basis, "rate": number(item.rate_value),
                 "cap": money_string(item.rate_cap, currency), "unit": item.rate_unit}
     return {
-        "index": item.position, "kind": str(item.kind), "kind_label": item.kind.title,
-        "category": item.category, "category_label": category_title(item.category),
+        "index": item.position, "kind": str(item.kind), "kind_label": kind_title(item.kind),
+        "category": item.category, "category_label": category_title(item.category, item.kind),
         "condition": str(item.condition), "condition_label": item.condition.title,
-        "quantity": number(item.quantity), "unit": str(item.unit), "unit_label": item.unit.title,
+        "quantity": number(item.quantity), "unit": str(item.unit),
+        "unit_label": unit_title(item.unit),
         "claimed_value": money_string(item.claimed_value, currency),
         "damage_share": number(item.damage_share), "growth_stage": item.growth_stage,
         "age_class": item.age_class, "description": item.description,

@@ -5,6 +5,8 @@ from decimal import Decimal
 from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 
+from hwc.losses.vocabulary import unit_title
+
 
 def money(amount: Decimal | None, currency: str) -> str:
     """An amount in the reader's locale with the currency's places (¥13,350.00, 50 000 ₽)."""
@@ -20,14 +22,12 @@ def quantity(value: Decimal | None) -> str:
 
 
 def rate_text(rate_value, basis, cap, unit, currency) -> str:
-    from hwc.claims.models import Unit
-
-    unit_title = Unit(unit).title
+    unit_name = unit_title(unit)
     if str(basis) == "per_unit":
-        return _("%(amount)s per %(unit)s", amount=money(rate_value, currency), unit=unit_title)
+        return _("%(amount)s per %(unit)s", amount=money(rate_value, currency), unit=unit_name)
     if cap is not None:
         return _("%(percent)s%% of the value, at most %(cap)s per %(unit)s",
-                 percent=quantity(rate_value), cap=money(cap, currency), unit=unit_title)
+                 percent=quantity(rate_value), cap=money(cap, currency), unit=unit_name)
     return _("%(percent)s%% of the value", percent=quantity(rate_value))
 
 
@@ -38,7 +38,6 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(money, "money")
     app.add_template_filter(quantity, "quantity")
-    app.add_template_filter(models.category_title, "category_title")
 
     @app.context_processor
     def claim_helpers():

@@ -217,11 +217,19 @@ def save_incident(draft: FilingDraft, incident: dict, *, actor: User) -> None:
                      actor=actor)
 
 
+def filing_village(draft: FilingDraft) -> Region | None:
+    """The village the filing is for: its claim's, or the one chosen in step one."""
+    if draft.claim is not None:
+        return draft.claim.village
+    code = (draft.data or {}).get("village")
+    return Region.by_code(code) if isinstance(code, str) and code else None
+
+
 def save_losses(draft: FilingDraft, losses: list[dict], *, actor: User) -> Claim:
     """Check and save the losses; the first time, this files the draft claim."""
     _own(draft, actor)
     errors = _Errors()
-    parsed = parse_losses(errors, losses)
+    parsed = parse_losses(errors, losses, filing_village(draft))
     if errors:
         raise ClaimValidationError(dict(errors))
     _store(draft, losses=losses)

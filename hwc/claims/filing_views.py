@@ -28,6 +28,7 @@ from hwc.claims.filing import (
     delete_filing,
     filing_for_claim,
     filing_to_delete,
+    filing_village,
     get_filing,
     officer_villages,
     save_claimant,
@@ -50,6 +51,7 @@ from hwc.claims.validation import ClaimValidationError, phone_example
 from hwc.core.choices import choices
 from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
+from hwc.losses.vocabulary import vocabulary_at
 from hwc.regions.models import Region
 from hwc.regions.settings import settings_for
 from hwc.workflow.errors import ClaimNotFound, WorkflowError
@@ -324,6 +326,7 @@ LOSS_FIELDS = ("kind", "category", "condition", "quantity", "unit", "claimed_val
 
 def losses_step(draft):
     form = LossesStepForm()
+    vocabulary = vocabulary_at(filing_village(draft))
     if request.method == "GET":
         saved = (draft.data or {}).get("losses") or [
             {"kind": "livestock", "condition": "dead", "unit": "head"}]
@@ -332,9 +335,11 @@ def losses_step(draft):
         for row, values in zip(form.rows, saved, strict=False):
             for name in LOSS_FIELDS:
                 row.form[name].data = values.get(name) or ""
+    form.offer(vocabulary)
     rows = [row for row in form.rows if not row.form.remove.data]
     if request.method == "POST" and "add_row" in request.form:
         form.rows.append_entry()
+        form.offer(vocabulary)
         return render_step(draft, "losses", form, rates=rate_hints(draft))
     if not form.validate_on_submit():
         return render_step(draft, "losses", form, 422 if request.method == "POST" else 200,
@@ -362,7 +367,7 @@ def losses_step(draft):
 
 def rate_hints(draft) -> dict:
     """The schedule's rate for each category, shown beside the loss rows."""
-    village = Region.by_code((draft.data or {}).get("village", ""))
+    village = filing_village(draft)
     if village is None:
         return {}
     from hwc.rates.service import schedule_for

@@ -17,11 +17,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from hwc.claims.models import CATEGORIES, Condition, LossKind, Species, Unit
+from hwc.claims.models import Species
 from hwc.config import LANGUAGES
 from hwc.core.choices import choices
+from hwc.losses.models import Condition
+from hwc.losses.vocabulary import Vocabulary
 from hwc.workflow.reasons import REASON_TITLES
 
 REQUIRED = _l("This field is required.")
@@ -58,11 +61,6 @@ class IncidentStepForm(FlaskForm):
         self.species.choices = [*choices([("", "—")]), *Species.choices()]
 
 
-def category_choices() -> list:
-    return choices([("", "—")] + [(code, title) for titles in CATEGORIES.values()
-                                  for code, title in titles.items()])
-
-
 class LossRowForm(Form):
     kind = SelectField(_l("Kind of loss"))
     category = SelectField(_l("What"), validate_choice=False)
@@ -75,14 +73,26 @@ class LossRowForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = LossKind.choices()
-        self.category.choices = category_choices()
+        # Kinds, categories and units are those of the claim's village: LossesStepForm.offer.
+        self.kind.choices, self.category.choices, self.unit.choices = [], [], []
         self.condition.choices = Condition.choices()
-        self.unit.choices = Unit.choices()
 
 
 class LossesStepForm(FlaskForm):
     rows = FieldList(FormField(LossRowForm), min_entries=1, max_entries=50)
+
+    def offer(self, vocabulary: Vocabulary) -> None:
+        """Offer in every row the kinds, categories (grouped by kind) and units of
+        ``vocabulary``, named in the reader's language. Call again after adding a row."""
+        kinds = vocabulary.kinds()
+        categories = [SelectChoice("", "—")] + [
+            SelectChoice(term.code, term.title(), optgroup=kind.title())
+            for kind in kinds for term in vocabulary.categories(kind.code)]
+        units = {term.code: term.title() for term in vocabulary.units()}
+        for row in self.rows:
+            row.form.kind.choices = choices((term.code, term.title()) for term in kinds)
+            row.form.category.choices = list(categories)
+            row.form.unit.choices = choices(units.items())
 
 
 class PhotosStepForm(FlaskForm):

@@ -16,23 +16,16 @@ from sqlalchemy import (
     Uuid,
     select,
 )
-from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hwc.accounts.models import User
 from hwc.claims.codes import format_code
+from hwc.core.columns import MONEY, QUANTITY, enum_column
 from hwc.core.db import UTCDateTime, utcnow
 from hwc.core.enums import TitledEnum, set_titles
 from hwc.extensions import db
+from hwc.losses.models import Condition
 from hwc.regions.models import Region
-
-MONEY = Numeric(16, 2)
-QUANTITY = Numeric(16, 4)
-
-
-def enum_column(enum, length=32):
-    return SAEnum(enum, native_enum=False, create_constraint=True, length=length,
-                  name=enum.__name__.lower(), values_callable=lambda e: [m.value for m in e])
 
 
 class Species(TitledEnum):
@@ -56,64 +49,6 @@ set_titles(Species, {
     "wild_boar": _l("Wild boar"), "asian_elephant": _l("Asian elephant"), "wolf": _l("Wolf"),
     "other": _l("Other animal"),
 })
-
-
-class LossKind(TitledEnum):
-    livestock = "livestock"
-    crop = "crop"
-    property = "property"
-
-
-set_titles(LossKind, {"livestock": _l("Livestock"), "crop": _l("Crop"),
-                      "property": _l("Property")})
-
-
-class Condition(TitledEnum):
-    dead = "dead"
-    injured = "injured"
-    damaged = "damaged"
-
-
-set_titles(Condition, {"dead": _l("Dead"), "injured": _l("Injured"), "damaged": _l("Damaged")})
-
-
-class Unit(TitledEnum):
-    head = "head"
-    ha = "ha"
-    mu = "mu"
-    acre = "acre"
-    m2 = "m2"
-    kg = "kg"
-    item = "item"
-
-
-set_titles(Unit, {"head": _l("head"), "ha": _l("ha"), "mu": _l("mu"), "acre": _l("acre"),
-                  "m2": _l("m²"), "kg": _l("kg"), "item": _l("item")})
-
-# Categories the forms offer; the API and rate schedules accept any lower-case identifier.
-CATEGORIES = {
-    LossKind.livestock: {
-        "cattle": _l("Cattle"), "calf": _l("Calf"), "horse": _l("Horse"), "sheep": _l("Sheep"),
-        "goat": _l("Goat"), "pig": _l("Pig"), "dog": _l("Dog"), "poultry": _l("Poultry"),
-        "deer": _l("Farmed deer"), "bee_hive": _l("Bee hive"),
-    },
-    LossKind.crop: {
-        "maize": _l("Maize"), "rice": _l("Rice"), "soybean": _l("Soybean"),
-        "potato": _l("Potato"), "vegetables": _l("Vegetables"), "cash_crop": _l("Cash crop"),
-        "ginseng": _l("Ginseng"),
-    },
-    LossKind.property: {
-        "house_partial": _l("House, partly damaged"), "fence": _l("Fence"),
-        "shed": _l("Shed or barn"), "equipment": _l("Equipment"),
-    },
-}
-
-
-def category_title(category: str) -> str:
-    for titles in CATEGORIES.values():
-        if category in titles:
-            return str(titles[category])
-    return category.replace("_", " ")
 
 
 class ClaimStatus(TitledEnum):
@@ -265,11 +200,12 @@ class LossItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column()
-    kind: Mapped[LossKind] = mapped_column(enum_column(LossKind))
+    # Codes of the loss vocabulary (``hwc.losses``), kept as they were when the claim was filed.
+    kind: Mapped[str] = mapped_column(String(32))
     category: Mapped[str] = mapped_column(String(32))
     condition: Mapped[Condition] = mapped_column(enum_column(Condition))
     quantity: Mapped[Decimal] = mapped_column(QUANTITY)
-    unit: Mapped[Unit] = mapped_column(enum_column(Unit))
+    unit: Mapped[str] = mapped_column(String(32))
     claimed_value: Mapped[Decimal | None] = mapped_column(MONEY)
     damage_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     growth_stage: Mapped[str] = mapped_column(String(32), default="")
@@ -281,7 +217,7 @@ class LossItem(db.Model):
     rate_basis: Mapped[str | None] = mapped_column(String(16))
     rate_value: Mapped[Decimal | None] = mapped_column(Numeric(16, 4))
     rate_cap: Mapped[Decimal | None] = mapped_column(MONEY)
-    rate_unit: Mapped[str | None] = mapped_column(String(8))
+    rate_unit: Mapped[str | None] = mapped_column(String(32))
     amount: Mapped[Decimal | None] = mapped_column(MONEY)
 
     claim: Mapped[Claim] = relationship(back_populates="items")

@@ -13,20 +13,16 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from flask_babel import gettext as _
 
-from hwc.claims.models import Condition, LossKind, Species, Unit
+from hwc.claims.models import Species
 from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
 from hwc.core.money import fits_columns, parse_decimal
+from hwc.losses.models import CODE, HEAD, LIVESTOCK, Condition
+from hwc.losses.vocabulary import Vocabulary, category_title, kind_title, vocabulary_at
 from hwc.regions.models import Region, RegionLevel
 
-CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
 ID_NUMBER = re.compile(r"[A-Z0-9]{4,32}")
-UNITS_FOR_KIND = {
-    LossKind.livestock: {Unit.head, Unit.kg, Unit.item},  # item: a bee hive
-    LossKind.crop: {Unit.ha, Unit.mu, Unit.acre, Unit.m2, Unit.kg},
-    LossKind.property: {Unit.item, Unit.m2},
-}
 MAX_ITEMS = 50
 # No scheme pays for older incidents, and older dates break the conversions between zones.
 EARLIEST_INCIDENT = date(2000, 1, 1)
@@ -52,11 +48,11 @@ class ClaimantInput:
 
 @dataclass
 class LossInput:
-    kind: LossKind
+    kind: str  # codes of the loss vocabulary that applies in the claim's village
     category: str
     condition: Condition
     quantity: Decimal
-    unit: Unit
+    unit: str
     claimed_value: Decimal | None = None
     damage_share: Decimal | None = None
     growth_stage: str = ""
@@ -251,24 +247,49 @@ def parse_incident(errors, data) -> IncidentInput | None:
         accuracy.quantize(Decimal("0.1")) if accuracy is not None else None, narrative)
 
 
-def parse_loss(errors, data, index) -> LossInput | None:
+def _term(errors, name, value, codes: list[str]) -> str | None:
+    """``value`` if it is one of ``codes``, else None after naming the allowed ones."""
+    if value in (None, ""):
+        errors.add(name, _("This field is required."))
+        return None
+    if value not in codes:
+        errors.add(name, _("Not one of the allowed values: %(values)s", values=", ".join(codes)))
+        return None
+    return value
+
+
+def check_category(errors, name, vocabulary: Vocabulary, kind: str, category: str) -> None:
+    """The category must be one of the kind's in this place (no "crop · cattle")."""
+    if vocabulary.has_category(kind, category):
+        return
+    known = [term.title() for term in vocabulary.categories(kind)]
+    errors.add(name, _("“%(category)s” is not a kind of “%(kind)s”; choose one of: "
+                       "%(values)s.", category=category_title(category),
+                       kind=kind_title(kind), values=", ".join(known) or "—"))
+
+
+def parse_loss(errors, data, index, vocabulary: Vocabulary) -> LossInput | None:
     prefix = f"losses[{index}]"
     if not isinstance(data, dict):
         errors.add(prefix, _("Each loss must be an object."))
         return None
-    kind = _choice(errors, f"{prefix}.kind", data.get("kind"), LossKind)
+    kind = _term(errors, f"{prefix}.kind", data.get("kind"),
+                 [term.code for term in vocabulary.kinds()])
     category = _text(errors, f"{prefix}.category", data.get("category"), required=True,
                      max_length=32)
-    if category and not CATEGORY.fullmatch(category):
+    if category and not CODE.fullmatch(category):
         errors.add(f"{prefix}.category",
                    _("Use lower-case letters, digits and underscores, such as cattle."))
+    elif category and kind is not None:
+        check_category(errors, f"{prefix}.category", vocabulary, kind, category)
     condition = _choice(errors, f"{prefix}.condition", data.get("condition"), Condition)
     quantity = _decimal(errors, f"{prefix}.quantity", data.get("quantity"), required=True,
                         positive=True)
-    unit = _choice(errors, f"{prefix}.unit", data.get("unit"), Unit)
-    if kind is not None and unit is not None and unit not in UNITS_FOR_KIND[kind]:
+    unit = _term(errors, f"{prefix}.unit", data.get("unit"),
+                 list(dict.fromkeys(term.code for term in vocabulary.units())))
+    if kind is not None and unit is not None and not vocabulary.has_unit(kind, unit):
         errors.add(f"{prefix}.unit", _("This unit does not fit this kind of loss."))
-    if kind == LossKind.livestock and unit == Unit.head and quantity is not None and \
+    if kind == LIVESTOCK and unit == HEAD and quantity is not None and \
             quantity != quantity.to_integral_value():
         errors.add(f"{prefix}.quantity", _("Count animals in whole numbers."))
     claimed = _decimal(errors, f"{prefix}.claimed_value", data.get("claimed_value"), minimum=0)
@@ -283,14 +304,16 @@ def parse_loss(errors, data, index) -> LossInput | None:
                      description)
 
 
-def parse_losses(errors, data) -> list[LossInput]:
+def parse_losses(errors, data, village: Region | None) -> list[LossInput]:
+    """The losses, each in the vocabulary that applies in ``village``."""
     if not isinstance(data, list) or not data:
         errors.add("losses", _("Add at least one loss."))
         return []
     if len(data) > MAX_ITEMS:
         errors.add("losses", _("At most %(max)d losses per claim.", max=MAX_ITEMS))
         return []
-    losses = [parse_loss(errors, item, index) for index, item in enumerate(data)]
+    vocabulary = vocabulary_at(village)
+    losses = [parse_loss(errors, item, index, vocabulary) for index, item in enumerate(data)]
     return [loss for loss in losses if loss is not None]
 
 
@@ -321,7 +344,7 @@ def parse_claim_input(body, actor) -> ClaimInput:
     village = parse_village(errors, body.get("village"), actor)
     claimant = parse_claimant(errors, body.get("claimant"), village)
     incident = parse_incident(errors, body.get("incident"))
-    losses = parse_losses(errors, body.get("losses"))
+    losses = parse_losses(errors, body.get("losses"), village)
     if errors:
         raise ClaimValidationError(dict(errors))
     return ClaimInput(client_uuid, village, claimant, incident, losses)
@@ -335,7 +358,7 @@ def parse_claim_changes(body, actor, village: Region) -> ClaimInput:
         raise ClaimValidationError({"": [_("The request body must be a JSON object.")]})
     claimant = parse_claimant(errors, body["claimant"], village) if "claimant" in body else None
     incident = parse_incident(errors, body["incident"]) if "incident" in body else None
-    losses = parse_losses(errors, body["losses"]) if "losses" in body else []
+    losses = parse_losses(errors, body["losses"], village) if "losses" in body else []
     if errors:
         raise ClaimValidationError(dict(errors))
     return ClaimInput(None, village, claimant, incident, losses)

@@ -23,6 +23,21 @@ def language_names() -> list[tuple[str, str]]:
     return [(code, Locale.parse(code).get_display_name(code)) for code in LANGUAGES]
 
 
+def name_in_locale(names: dict[str, str] | None, default: str, locale: str | None = None) -> str:
+    """From names by locale, the one for ``locale`` (default: the reader's), falling back by
+    language, then English, then any name, then ``default``."""
+    locale = locale or str(get_locale() or "en")
+    names = names or {}
+    language = locale.split("_")[0]
+    for candidate in (locale, language):
+        if names.get(candidate):
+            return names[candidate]
+    for code, name in names.items():
+        if code.split("_")[0] == language and name:
+            return name
+    return names.get("en") or next((n for n in names.values() if n), default)
+
+
 def _parse(tag: str) -> Locale | None:
     try:
         return Locale.parse(tag.replace("-", "_"))

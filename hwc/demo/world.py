@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash
 from hwc.accounts.models import Role, User
 from hwc.accounts.operations import create_user, set_password
 from hwc.extensions import db
+from hwc.losses.seed import seed_vocabulary
 from hwc.rates.models import RateSchedule
 from hwc.regions.models import Region
 from hwc.regions.operations import upsert_region
@@ -162,6 +163,7 @@ def load_demo(password: str = DEFAULT_PASSWORD) -> dict[str, int]:
         for key, value in values.items():
             if key not in own:  # an administrator's later choice stays
                 store_region_setting(region, key, value)
+    seed_vocabulary()  # in place after ``flask db upgrade``; a test database is emptied
     for region_code, effective_from, name, csv_text in RATE_SCHEDULES:
         region = Region.by_code(region_code)
         exists = db.session.scalar(select(RateSchedule).where(

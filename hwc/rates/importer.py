@@ -3,7 +3,6 @@ line number, and nothing imported unless everything is right."""
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -12,10 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from hwc.audit.trail import record_event
-from hwc.claims.models import Condition, LossKind, Unit
-from hwc.claims.validation import UNITS_FOR_KIND
 from hwc.core.money import InvalidCurrency, check_currency, parse_decimal
 from hwc.extensions import db
+from hwc.losses.models import CODE, Condition
+from hwc.losses.vocabulary import Vocabulary, vocabulary_at
 from hwc.rates.models import Basis, Rate, RateSchedule
 from hwc.regions.models import Region
 from hwc.regions.operations import RegionNotFound
@@ -23,9 +22,6 @@ from hwc.regions.operations import RegionNotFound
 COLUMNS = ("kind", "category", "condition", "unit", "basis", "rate", "cap", "currency")
 # ``condition`` and ``cap`` may be left out of the header: their cells may be empty anyway.
 REQUIRED_COLUMNS = ("kind", "category", "unit", "basis", "rate", "currency")
-CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
-# The claim's units per kind, plus ``item`` for livestock kept as units (bee hives): the demo
-# schedules, like the published ones, price hives per hive.
 MAX_PERCENT = Decimal(1000)
 # What the columns can hold: rate Numeric(16, 4), cap Numeric(16, 2).
 PLACES = {"rate": 4, "cap": 2}
@@ -109,6 +105,26 @@ def _choice(problems, line, column, value, enum):
         return None
 
 
+def _term(problems, line, column, value, codes: list[str]) -> str | None:
+    if value in codes:
+        return value
+    problems.append(ImportProblem(line, column, _unknown(column, line, value, ", ".join(codes))))
+    return None
+
+
+def _category(problems, line, value, kind: str | None, vocabulary: Vocabulary) -> str:
+    if not CODE.fullmatch(value):
+        problems.append(ImportProblem(line, "category", _(
+            "Line %(line)d: the category “%(value)s” must be lower-case letters, digits and "
+            "underscores.", line=line, value=value)))
+    elif kind is not None and not vocabulary.has_category(kind, value):
+        known = ", ".join(term.code for term in vocabulary.categories(kind)) or "—"
+        problems.append(ImportProblem(line, "category", _(
+            "Line %(line)d: unknown category “%(value)s” of the kind “%(kind)s” here; use one "
+            "of: %(values)s.", line=line, value=value, kind=kind, values=known)))
+    return value
+
+
 def _amount(problems, line, column, value, *, required) -> Decimal | None:
     if not value:
         if required:
@@ -141,23 +157,21 @@ def _amount(problems, line, column, value, *, required) -> Decimal | None:
     return None
 
 
-def _parse_row(problems, line, values) -> Rate | None:
+def _parse_row(problems, line, values, vocabulary: Vocabulary) -> Rate | None:
     """The row's rate, or None after adding each of its problems to ``problems``."""
     before = len(problems)
-    kind = _choice(problems, line, "kind", values.get("kind", ""), LossKind)
-    category = values.get("category", "")
-    if not CATEGORY.fullmatch(category):
-        problems.append(ImportProblem(line, "category", _(
-            "Line %(line)d: the category “%(value)s” must be lower-case letters, digits and "
-            "underscores.", line=line, value=category)))
+    kind = _term(problems, line, "kind", values.get("kind", ""),
+                 [term.code for term in vocabulary.kinds()])
+    category = _category(problems, line, values.get("category", ""), kind, vocabulary)
     condition = values.get("condition") or None
     if condition is not None:
         condition = _choice(problems, line, "condition", condition, Condition)
-    unit = _choice(problems, line, "unit", values.get("unit", ""), Unit)
-    if kind is not None and unit is not None and unit not in UNITS_FOR_KIND[kind]:
+    unit = _term(problems, line, "unit", values.get("unit", ""),
+                 list(dict.fromkeys(term.code for term in vocabulary.units())))
+    if kind is not None and unit is not None and not vocabulary.has_unit(kind, unit):
         problems.append(ImportProblem(line, "unit", _(
             "Line %(line)d: the unit “%(unit)s” does not fit the kind “%(kind)s”.", line=line,
-            unit=unit.value, kind=kind.value)))
+            unit=unit, kind=kind)))
     basis = _choice(problems, line, "basis", values.get("basis", ""), Basis)
     rate = _amount(problems, line, "rate", values.get("rate", ""), required=True)
     if basis == Basis.percent_of_value and rate is not None and rate > MAX_PERCENT:
@@ -191,8 +205,11 @@ def _currency(problems, line, value, first: tuple[str, int] | None) -> tuple[str
     return first
 
 
-def parse_rows(text: str) -> tuple[list[Rate], str | None, list[ImportProblem]]:
-    """The rates in ``text`` (unsaved), the schedule's currency, and every problem found."""
+def parse_rows(text: str, region: Region | None = None,
+               ) -> tuple[list[Rate], str | None, list[ImportProblem]]:
+    """The rates in ``text`` (unsaved) in the loss vocabulary that applies in ``region`` (None:
+    the vocabulary for everywhere), the schedule's currency, and every problem found."""
+    vocabulary = vocabulary_at(region)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip().lower() for name in next(reader)]
@@ -216,7 +233,7 @@ def parse_rows(text: str) -> tuple[list[Rate], str | None, list[ImportProblem]]:
                     line=line, expected=len(header), found=len(row))))
                 continue
             values = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
-            rate = _parse_row(problems, line, values)
+            rate = _parse_row(problems, line, values, vocabulary)
             currency = _currency(problems, line, values["currency"], currency)
             if rate is None:
                 continue
@@ -246,7 +263,7 @@ def import_schedule(source, *, region: Region, effective_from: date, name: str |
     Raises ``ScheduleImportError`` with every problem found, and then adds nothing."""
     if actor is not None and not actor.administers(region):
         raise RegionNotFound(region.code)
-    rates, currency, problems = parse_rows(_text(source))
+    rates, currency, problems = parse_rows(_text(source), region)
     exists = db.session.scalar(select(RateSchedule.id).where(
         RateSchedule.region_id == region.id, RateSchedule.effective_from == effective_from))
     if exists is not None:

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hwc.claims.models import MONEY, LossKind, Unit, enum_column
+from hwc.core.columns import MONEY, enum_column
 from hwc.core.db import UTCDateTime, utcnow
 from hwc.core.enums import TitledEnum, set_titles
 from hwc.extensions import db
@@ -56,10 +56,10 @@ class Rate(db.Model):
     schedule_id: Mapped[int] = mapped_column(
         ForeignKey("rate_schedules.id", ondelete="CASCADE"), index=True)
     line: Mapped[int] = mapped_column()  # line in the imported CSV, for error reports
-    kind: Mapped[LossKind] = mapped_column(enum_column(LossKind))
+    kind: Mapped[str] = mapped_column(String(32))  # codes of the loss vocabulary
     category: Mapped[str] = mapped_column(String(32))
     condition: Mapped[str | None] = mapped_column(String(16))  # None: any condition
-    unit: Mapped[Unit] = mapped_column(enum_column(Unit))
+    unit: Mapped[str] = mapped_column(String(32))
     basis: Mapped[Basis] = mapped_column(enum_column(Basis, length=16))
     rate: Mapped[Decimal] = mapped_column(Numeric(16, 4))
     cap: Mapped[Decimal | None] = mapped_column(MONEY)

@@ -7,18 +7,18 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from hwc.claims.models import Unit
 from hwc.core.money import round_money
 from hwc.extensions import db
 from hwc.rates.models import Basis, Rate, RateSchedule
 from hwc.regions.models import Region
 
 # Square metres per unit of area, exact: 1 mu = 10000/15 m², 1 acre = 4046.8564224 m².
+# Other units convert only into themselves.
 AREA_IN_M2 = {
-    Unit.m2: Fraction(1),
-    Unit.ha: Fraction(10000),
-    Unit.mu: Fraction(10000, 15),
-    Unit.acre: Fraction("4046.8564224"),
+    "m2": Fraction(1),
+    "ha": Fraction(10000),
+    "mu": Fraction(10000, 15),
+    "acre": Fraction("4046.8564224"),
 }
 # Significant digits of a converted quantity; the Fraction behind it is exact.
 CONVERSION_DIGITS = 28
@@ -52,7 +52,7 @@ def _to_decimal(value: Fraction, digits: int) -> Decimal:
 def units_ratio(from_unit, to_unit) -> Fraction:
     """How many ``to_unit`` make one ``from_unit``, exactly. Raises ``IncompatibleUnits``
     unless the units are equal or both areas."""
-    from_unit, to_unit = Unit(from_unit), Unit(to_unit)
+    from_unit, to_unit = str(from_unit), str(to_unit)
     if from_unit == to_unit:
         return Fraction(1)
     if from_unit not in AREA_IN_M2 or to_unit not in AREA_IN_M2:

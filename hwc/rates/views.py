@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
-from hwc.claims.models import Condition
 from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
+from hwc.losses.models import Condition
 from hwc.rates.forms import ImportScheduleForm
 from hwc.rates.importer import ScheduleImportError, import_schedule
 from hwc.rates.service import ScheduleNotFound, get_schedule, in_force, schedules_in_scope

@@ -1,6 +1,5 @@
 """The region tree, stored with a materialised path so that a subtree is one indexed query."""
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Select, String, select
 from sqlalchemy import Enum as SAEnum
@@ -52,16 +51,9 @@ class Region(db.Model):
     def display_name(self, locale: str | None = None) -> str:
         """The name in ``locale`` (default: the reader's), falling back by language, then
         English, then any name, then the code."""
-        locale = locale or str(get_locale() or "en")
-        names = self.names or {}
-        language = locale.split("_")[0]
-        for candidate in (locale, language):
-            if names.get(candidate):
-                return names[candidate]
-        for code, name in names.items():
-            if code.split("_")[0] == language and name:
-                return name
-        return names.get("en") or next((n for n in names.values() if n), self.code)
+        from hwc.core.i18n import name_in_locale
+
+        return name_in_locale(self.names, self.code, locale)
 
     def is_within(self, other: "Region") -> bool:
         """True if this region is ``other`` or lies in its subtree."""

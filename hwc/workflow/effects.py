@@ -5,10 +5,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from hwc.claims.models import Claim, ClaimStatus, category_title
+from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.pricing import PricingError, price_items
 from hwc.core.db import utcnow
 from hwc.core.money import MAX_INTEGER_DIGITS, fits_columns, parse_decimal
+from hwc.losses.vocabulary import category_title
 from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.errors import TransitionRefused
 from hwc.workflow.rules import REJECTION_REASONS
@@ -25,7 +26,8 @@ def resubmitted(claim: Claim, actor, data: dict) -> None:
 def _row(claim: Claim, index: int, problem: str) -> str:
     """``problem`` said of loss row ``index`` as the verifier sees it: "Row 2 (Cattle): …"."""
     return _("Row %(row)d (%(loss)s): %(problem)s", row=index + 1,
-             loss=category_title(claim.items[index].category), problem=problem)
+             loss=category_title(claim.items[index].category, claim.items[index].kind),
+             problem=problem)
 
 
 def _value_problems(key: str) -> dict[str, str]:

@@ -4,8 +4,9 @@ the transition, and raises a ``WorkflowError``."""
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from hwc.claims.models import Claim, LossKind
+from hwc.claims.models import Claim
 from hwc.extensions import db
+from hwc.losses.models import LIVESTOCK
 from hwc.workflow.errors import DutiesNotSeparated, RoleNotAllowed, TransitionRefused
 from hwc.workflow.rules import APPROVE, DUTY_OF_EVENT, FILE, VERIFY
 
@@ -60,7 +61,7 @@ def has_losses(claim: Claim, actor, transition) -> None:
 
 
 def photo_for_livestock(claim: Claim, actor, transition) -> None:
-    if any(item.kind == LossKind.livestock for item in claim.items) and not claim.photos:
+    if any(item.kind == LIVESTOCK for item in claim.items) and not claim.photos:
         message = _("Livestock losses need at least one photo before the claim is submitted.")
         raise TransitionRefused(message, {"evidence": [message]})
 

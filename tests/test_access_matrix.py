@@ -57,6 +57,7 @@ EXPECTED = {
     ("claims.batch_approve", "POST"): "LFFKFFF",
     ("claims.claim_page", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
     ("claims.act", "POST"): ("LFKFFFF", "LMMMMMM", "LMMMMMM"),  # start_verification
+    ("claims.acknowledge", "POST"): ("LFKFFFF", "LMMMMMM", "LMMMMMM"),  # who may act on it
     ("claims.evidence_file", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
     # claims: the tablet
     ("claims.my_claims", "GET"): "LKFFFFF",

@@ -53,7 +53,7 @@ EXPECTED = {
     ("api.upload_evidence", "POST"): ("LFFFFFF", "LMMMMMM", "LMMMMMM"),  # submitted: nobody
     ("api.transition", "POST"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
     # claims: office pages
-    ("claims.queue", "GET"): "LKKKKKK",
+    ("claims.queue", "GET"): "LFKKKKK",  # an officer's queue is "My claims"
     ("claims.batch_approve", "POST"): "LFFKFFF",
     ("claims.claim_page", "GET"): ("LKKKKKK", "LMMMMMM", "LMMMMMM"),
     ("claims.act", "POST"): ("LFKFFFF", "LMMMMMM", "LMMMMMM"),  # start_verification

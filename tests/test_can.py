@@ -3,6 +3,7 @@ user to do, the batch checkbox follows the guards, and flagged claims pass batch
 once their flags are acknowledged on the claim page."""
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -162,3 +163,55 @@ def test_only_someone_who_may_act_on_the_claim_acknowledges_its_flags(office, ap
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "acknowledge_flags")) is None
+
+
+# --- no role or status rule outside the table ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+STATUS_NAMES = "|".join(status.value for status in ClaimStatus)
+ROLE_NAMES = "|".join(role.value for role in Role)
+RULES = [
+    re.compile(r"\brole\s*(==|!=|\bin\b|\bnot\s+in\b)"),
+    re.compile(r"\bstatus\s*(==|!=|\bin\b|\bnot\s+in\b)\s*[(\['\"]"),
+    re.compile(r"\bstatus\s*(==|!=|\bin\b|\bnot\s+in\b)\s*(ClaimStatus|S)\."),
+    re.compile(rf"['\"]({STATUS_NAMES}|{ROLE_NAMES})['\"]\s*(==|!=|\bin\b)"),
+    re.compile(rf"(==|!=|\bin\b)\s*\(?\s*['\"]({STATUS_NAMES}|{ROLE_NAMES})['\"]"),
+    re.compile(r"\b(EDITABLE_STATUSES|BEFORE_APPROVAL|SENIOR_LEVEL|WAITING_ON)\b"),
+    re.compile(r"\b(current_user|user|actor|api_user)\.senior\b"),
+    re.compile(r"\bRole\.\w+"),
+]
+# Lines that name a role or ``senior`` without deciding anything about a claim: page access
+# declared at the route (what ``can_open`` reads), and a user's title printed.
+ALLOWED = [
+    re.compile(r"^\s*@roles_required\("),
+    re.compile(r"^OFFICER = Role\.village_officer$"),  # the tablet pages' @roles_required
+    re.compile(r"\{% if (current_user|user)\.senior %\} · \{\{ _\('senior'\) \}\}"),
+]
+
+
+def rule_lines() -> list[str]:
+    files = [*ROOT.glob("templates/**/*.html"), *ROOT.glob("hwc/*/views.py"),
+             *ROOT.glob("hwc/*/*_views.py")]
+    found = []
+    for path in files:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if any(rule.search(line) for rule in RULES) and \
+                    not any(allowed.search(line) for allowed in ALLOWED):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return found
+
+
+def test_views_and_templates_hold_no_role_or_status_rule():
+    assert rule_lines() == []
+
+
+@pytest.mark.parametrize("line", [
+    "{% if current_user.role == 'village_officer' %}",
+    "{{ 'waiting' if claim.status in ('returned', 'draft') }}",
+    "if current_user.role not in (Role.auditor, Role.admin):",
+    "{% if claim.status == 'verified' or current_user.senior %}",
+    "if claim.status == ClaimStatus.returned:",
+    "if draft.claim.status not in EDITABLE_STATUSES:",
+])
+def test_the_rule_finder_finds_the_rules_it_was_written_for(line):
+    assert any(rule.search(line) for rule in RULES)

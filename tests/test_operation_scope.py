@@ -6,6 +6,7 @@ import inspect
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from hwc.accounts.models import User
 from hwc.claims import evidence, filing, flags, operations
@@ -15,9 +16,11 @@ from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow import service
 from hwc.workflow.errors import ClaimNotFound
+from hwc.workflow.rules import ACTIONS, BATCH_APPROVE, CLAIM_ACTIONS, VIEW
 from tests.factories import claim_body, import_rates, jpeg_bytes, make_claim
 
 MODULES = (operations, evidence, filing, flags, service)
+ACTIONS_OF_CAN = (*ACTIONS, *CLAIM_ACTIONS, VIEW, BATCH_APPROVE)
 NOT_FOUND = (ClaimNotFound,)
 
 
@@ -83,6 +86,18 @@ CALLS = {
         a, w.filing.client_uuid), (operations.IdempotencyConflict,)),
     "filing.unfinished_filings": ("ru_officer", lambda w, a: filing.unfinished_filings(a),
                                   lambda result: result == []),
+    "flags.acknowledge_flags": ("ru_approver", lambda w, a: flags.acknowledge_flags(
+        w.checking, ["no_rate"], actor=a), NOT_FOUND),
+    "flags.unacknowledged_flags": ("ru_verifier", lambda w, a: flags.unacknowledged_flags(
+        w.checking, viewer=a), NOT_FOUND),
+    "service.can": ("ru_verifier", lambda w, a: [service.can(a, action, w.checking)
+                                                 for action in ACTIONS_OF_CAN],
+                    lambda result: not any(result)),
+    "service.waits_on": ("ru_verifier", lambda w, a: service.waits_on(a, w.checking),
+                         lambda result: result is False),
+    "service.waiting_on": ("ru_verifier", lambda w, a: db.session.scalars(
+        select(Claim.id).where(service.waiting_on(a), Claim.id == w.checking.id)).all(),
+        lambda result: result == []),
     "flags.claim_flags": ("ru_verifier", lambda w, a: flags.claim_flags(w.draft, viewer=a),
                           NOT_FOUND),
     "service.allowed_actions": ("ru_verifier", lambda w, a: service.allowed_actions(
@@ -108,6 +123,11 @@ NO_ACTOR = {
     "evidence.evidence_path": "a path on disk; serving goes through evidence_bytes",
     "evidence.upload_dir": "the upload folder",
     "flags.listed": "formats codes the caller already may see",
+    "flags.acknowledged_codes": "reads the audit of a claim the caller already holds",
+    "flags.sees_fraud_flags": "a question about the viewer's role, no claim",
+    "service.acts_on_claims": "reads the workflow table for the user's role, no claim",
+    "service.role_may": "reads the workflow table for the user's role, no claim",
+    "service.statuses_waiting_on": "reads the workflow table for the user's role, no claim",
     "service.open_question": "the return comment of a claim the caller already holds",
 }
 

@@ -15,7 +15,7 @@ from hwc.claims.models import Claim, Evidence
 from hwc.claims.photos import EvidenceRejected, bare_jpeg, clean_photo
 from hwc.core.settings import get_setting
 from hwc.extensions import db
-from hwc.workflow.service import check_scope
+from hwc.workflow.service import can, check_scope
 
 
 class EvidenceNotAllowed(PermissionError):
@@ -24,22 +24,8 @@ class EvidenceNotAllowed(PermissionError):
 
 def may_add_evidence(claim: Claim, actor: User) -> bool:
     """The filing officer's side while the claim is open to edits; the verifier's on site;
-    never anyone outside the claim's area."""
-    from hwc.accounts.models import Role
-    from hwc.claims.models import ClaimStatus
-    from hwc.workflow.rules import EDITABLE_STATUSES
-
-    if not actor.can_see_region(claim.village):
-        return False
-    if actor.role == Role.village_officer:
-        return claim.status in EDITABLE_STATUSES
-    if actor.role == Role.verifier:
-        from hwc.workflow.guards import duties_of
-        from hwc.workflow.rules import VERIFY
-
-        return claim.status == ClaimStatus.under_verification and \
-            not duties_of(claim, actor) - {VERIFY}
-    return False
+    never anyone outside the claim's area (``can(actor, "add_evidence", claim)``)."""
+    return can(actor, "add_evidence", claim)
 
 
 def upload_dir() -> Path:

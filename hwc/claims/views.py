@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hwc.accounts.access import can_open
+from hwc.accounts.access import roles_required
+from hwc.accounts.models import OFFICE_ROLES
 from hwc.audit.models import AuditEvent
 from hwc.claims.batch import approve_batch
 from hwc.claims.blueprint import bp
@@ -89,9 +90,8 @@ def parse_filters(args) -> tuple[QueueFilters, dict]:
 
 
 @bp.get("/queue")
+@roles_required(*OFFICE_ROLES)
 def queue():
-    if can_open(current_user, "claims.my_claims"):
-        return redirect(url_for("claims.my_claims"))  # the tablet's list is the officer's queue
     filters, errors = parse_filters(request.args)
     claims, next_token = queue_page(current_user, filters)
     regions = db.session.scalars(Region.subtree(*current_user.scope_regions)).all()

@@ -146,11 +146,12 @@ def _open_transitions(user: User):
 
 def waiting_on(user: User):
     """SQL condition on a claim row: the claim waits on ``user`` — the same answer as
-    ``waits_on``, guards that read history included (scope is ``claims_in_scope``'s), without
-    loading each claim."""
+    ``waits_on``, scope and guards that read history included, without loading each claim."""
     options = [and_(Claim.status.in_(transition.sources), *conditions)
                for transition, conditions in _open_transitions(user)]
-    return or_(*options) if options else false()
+    if not options:
+        return false()
+    return and_(Claim.village_id.in_(Region.subtree_ids(*user.scope_regions)), or_(*options))
 
 
 def statuses_waiting_on(user: User) -> set:

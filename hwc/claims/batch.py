@@ -32,15 +32,17 @@ def approve_batch(codes: list[str], *, actor: User) -> list[BatchResult]:
     passes exactly when ``can(actor, "batch_approve", claim)``."""
     results = []
     for code in codes[:MAX_BATCH]:
+        shown = code
         try:
             claim = get_claim(normalise_code(code), actor)
+            shown = claim.display_code
             with db.session.begin_nested():
                 check_transition(claim, "approve", actor)
                 check_acknowledged(claim, actor)
                 perform(claim, "approve", actor=actor)
-            results.append(BatchResult(claim.display_code, True, claim.status.title))
+            results.append(BatchResult(shown, True, claim.status.title))
         except (WorkflowError, InvalidCode) as error:
-            results.append(BatchResult(code, False,
+            results.append(BatchResult(shown, False,
                                        getattr(error, "message", "") or _("Not found.")))
     return results
 

@@ -53,10 +53,11 @@ EXPECTED = {
     ("api.upload_evidence", "POST"): ("LFFFFFFF", "LMMMMMMF", "LMMMMMMM"),  # submitted: nobody
     ("api.transition", "POST"): ("LKKKKKKK", "LMMMMMMK", "LMMMMMMM"),
     # claims: office pages
-    ("claims.queue", "GET"): "LKKKKKKK",
+    ("claims.queue", "GET"): "LFKKKKKK",  # an officer's queue is "My claims"
     ("claims.batch_approve", "POST"): "LFFKFFFF",
     ("claims.claim_page", "GET"): ("LKKKKKKK", "LMMMMMMK", "LMMMMMMM"),
     ("claims.act", "POST"): ("LFKFFFFF", "LMMMMMMF", "LMMMMMMM"),  # start_verification
+    ("claims.acknowledge", "POST"): ("LFKFFFFF", "LMMMMMMF", "LMMMMMMM"),  # who may act on it
     ("claims.evidence_file", "GET"): ("LKKKKKKK", "LMMMMMMK", "LMMMMMMM"),
     ("claims.delete_photo", "POST"): ("LFFFFFFF", "LMMMMMMF", "LMMMMMMM"),  # submitted: nobody
     # claims: the tablet

@@ -120,6 +120,8 @@ TARGETS: dict[str, list[Target]] = {
         Target("verifier", "/claims/{under_verification}/act/{action}",
                act("verify", version="{version}")),
     ],
+    "claims.acknowledge": [Target("verifier", "/claims/{under_verification}/acknowledge-flags",
+                                  {"flags": ["duplicate_incident", "reused_photo"]})],
     "claims.batch_approve": [Target("approver", "/queue/approve",
                                     {"codes": ["{verified}", "{submitted}"]})],
     # Pages that read filters from the query string.

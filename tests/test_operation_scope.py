@@ -25,11 +25,13 @@ from hwc.regions import operations as regions
 from hwc.regions.models import Region
 from hwc.workflow import service
 from hwc.workflow.errors import ClaimNotFound
+from hwc.workflow.rules import ACTIONS, BATCH_APPROVE, CLAIM_ACTIONS, VIEW
 from tests.factories import claim_body, import_rates, jpeg_bytes, make_claim
 
 MODULES = (operations, evidence, filing, flags, service)
 # The administrators' operations, named by their feature (their module names would clash).
 NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer}
+ACTIONS_OF_CAN = (*ACTIONS, *CLAIM_ACTIONS, VIEW, BATCH_APPROVE)
 NOT_FOUND = (ClaimNotFound,)
 
 
@@ -114,6 +116,18 @@ CALLS = {
         a, w.filing.client_uuid), (operations.IdempotencyConflict,)),
     "filing.unfinished_filings": ("ru_officer", lambda w, a: filing.unfinished_filings(a),
                                   lambda result: result == []),
+    "flags.acknowledge_flags": ("ru_approver", lambda w, a: flags.acknowledge_flags(
+        w.checking, ["no_rate"], actor=a), NOT_FOUND),
+    "flags.unacknowledged_flags": ("ru_verifier", lambda w, a: flags.unacknowledged_flags(
+        w.checking, viewer=a), NOT_FOUND),
+    "service.can": ("ru_verifier", lambda w, a: [service.can(a, action, w.checking)
+                                                 for action in ACTIONS_OF_CAN],
+                    lambda result: not any(result)),
+    "service.waits_on": ("ru_verifier", lambda w, a: service.waits_on(a, w.checking),
+                         lambda result: result is False),
+    "service.waiting_on": ("ru_verifier", lambda w, a: db.session.scalars(
+        select(Claim.id).where(service.waiting_on(a), Claim.id == w.checking.id)).all(),
+        lambda result: result == []),
     "flags.claim_flags": ("ru_verifier", lambda w, a: flags.claim_flags(w.draft, viewer=a),
                           NOT_FOUND),
     "service.allowed_actions": ("ru_verifier", lambda w, a: service.allowed_actions(
@@ -190,6 +204,11 @@ NO_ACTOR = {
                                    "acts for no user and shows nothing",
     "filing.is_empty_filing": "a predicate on a filing the caller already holds",
     "flags.listed": "formats codes the caller already may see",
+    "flags.acknowledged_codes": "reads the audit of a claim the caller already holds",
+    "flags.sees_fraud_flags": "a question about the viewer's role, no claim",
+    "service.acts_on_claims": "reads the workflow table for the user's role, no claim",
+    "service.role_may": "reads the workflow table for the user's role, no claim",
+    "service.statuses_waiting_on": "reads the workflow table for the user's role, no claim",
     "service.open_question": "the return comment of a claim the caller already holds",
     "accounts.account_key": "normalises a typed username",
     "accounts.address_key": "normalises a client address",

@@ -10,6 +10,15 @@ def init_app(app) -> None:
     login.login_message = None
     login.session_protection = "strong"
 
+    @app.context_processor
+    def page_access():
+        from flask_login import current_user
+
+        from hwc.accounts.access import can_open, navigation
+
+        return {"can_open": lambda endpoint: can_open(current_user, endpoint),
+                "navigation": lambda: navigation(current_user)}
+
     @login.user_loader
     def load_user(session_token: str):
         from hwc.accounts.sessions import user_for_session

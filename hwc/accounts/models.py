@@ -30,6 +30,9 @@ set_titles(Role, {
     "admin": _l("Administrator"),
 })
 
+# Everyone who works in an office rather than in a village: the office pages are theirs.
+OFFICE_ROLES = frozenset({Role.verifier, Role.approver, Role.finance, Role.auditor, Role.admin})
+
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"

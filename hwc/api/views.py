@@ -4,7 +4,6 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from hwc.accounts.models import Role
 from hwc.accounts.operations import authenticate
 from hwc.api import serializers as out
 from hwc.api.auth import authenticate_request, issue_token, revoke_token
@@ -16,7 +15,6 @@ from hwc.claims.evidence import (
     EvidenceRejected,
     add_evidence,
     evidence_bytes,
-    may_add_evidence,
 )
 from hwc.claims.models import Claim, ClaimStatus, Evidence
 from hwc.claims.operations import (
@@ -32,7 +30,14 @@ from hwc.extensions import csrf, db, limiter
 from hwc.regions.models import Region
 from hwc.workflow.errors import WorkflowError
 from hwc.workflow.rules import ACTION_FIELDS, ACTIONS
-from hwc.workflow.service import check_transition, claims_in_scope, get_claim, perform
+from hwc.workflow.service import (
+    can,
+    check_transition,
+    claims_in_scope,
+    get_claim,
+    perform,
+    role_may,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -86,8 +91,9 @@ def scoped_claim(code: str) -> Claim:
         raise ApiProblem(error.status, error.message, kind="not-found") from None
 
 
-def require_role(*roles: Role) -> None:
-    if g.api_user.role not in roles:
+def require_filer() -> None:
+    """Only a role that files claims creates them (refused before the body is read)."""
+    if not role_may(g.api_user, "submit"):
         raise ApiProblem(403, _("Your role may not do this."), kind="forbidden")
 
 
@@ -130,7 +136,7 @@ def regions():
 
 @bp.post("/claims")
 def create():
-    require_role(Role.village_officer)
+    require_filer()
     try:
         data = parse_claim_input(json_body(), g.api_user)
         claim, created = create_claim(data, actor=g.api_user)
@@ -188,7 +194,7 @@ def claims():
 @bp.post("/claims/<code>/evidence")
 def upload_evidence(code):
     claim = scoped_claim(code)
-    if not may_add_evidence(claim, g.api_user):
+    if not can(g.api_user, "add_evidence", claim):
         raise ApiProblem(403, _("You may not add evidence to this claim now."),
                          kind="forbidden")
     upload = request.files.get("file")

@@ -41,7 +41,12 @@ def init_app(app) -> None:
 
     @app.context_processor
     def claim_helpers():
-        return {"status_title": lambda code: models.ClaimStatus(code).title}
+        from flask_login import current_user
+
+        from hwc.workflow.service import can
+
+        return {"status_title": lambda code: models.ClaimStatus(code).title,
+                "may": lambda action, claim: can(current_user, action, claim)}
 
     @app.template_filter("claim_time")
     def claim_time(moment, claim, format="short"):

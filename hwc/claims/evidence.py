@@ -18,7 +18,7 @@ from hwc.claims.photos import EvidenceRejected, bare_jpeg, clean_photo
 from hwc.core.settings import get_setting
 from hwc.extensions import db
 from hwc.regions.settings import jurisdiction_of
-from hwc.workflow.service import check_scope
+from hwc.workflow.service import can, check_scope
 
 
 class EvidenceNotAllowed(PermissionError):
@@ -27,22 +27,8 @@ class EvidenceNotAllowed(PermissionError):
 
 def may_add_evidence(claim: Claim, actor: User) -> bool:
     """The filing officer's side while the claim is open to edits; the verifier's on site;
-    never anyone outside the claim's area."""
-    from hwc.accounts.models import Role
-    from hwc.claims.models import ClaimStatus
-    from hwc.workflow.rules import EDITABLE_STATUSES
-
-    if not actor.can_see_region(claim.village):
-        return False
-    if actor.role == Role.village_officer:
-        return claim.status in EDITABLE_STATUSES
-    if actor.role == Role.verifier:
-        from hwc.workflow.guards import duties_of
-        from hwc.workflow.rules import VERIFY
-
-        return claim.status == ClaimStatus.under_verification and \
-            not duties_of(claim, actor) - {VERIFY}
-    return False
+    never anyone outside the claim's area (``can(actor, "add_evidence", claim)``)."""
+    return can(actor, "add_evidence", claim)
 
 
 def upload_dir() -> Path:
@@ -100,18 +86,14 @@ def may_change_photo(actor: User, evidence: Evidence) -> bool:
     has seen the others. A verifier: only a photo they added themselves, while they may add
     photos to the claim (under verification)."""
     from hwc.accounts.models import Role
-    from hwc.workflow.rules import EDITABLE_STATUSES
 
     claim = evidence.claim
-    if not actor.can_see_region(claim.village):
+    if not can(actor, "delete_evidence", claim):
         return False
-    if actor.role == Role.village_officer:
-        return claim.status in EDITABLE_STATUSES and \
-            evidence.uploaded_by.role == Role.village_officer and \
-            (claim.submitted_at is None or evidence.created_at > claim.submitted_at)
     if actor.role == Role.verifier:
-        return evidence.uploaded_by_id == actor.id and may_add_evidence(claim, actor)
-    return False
+        return evidence.uploaded_by_id == actor.id
+    return evidence.uploaded_by.role == Role.village_officer and \
+        (claim.submitted_at is None or evidence.created_at > claim.submitted_at)
 
 
 def _check_may_change(evidence: Evidence, actor: User) -> None:

@@ -37,6 +37,7 @@ from hwc.claims.filing import (
     start_filing,
     unfinished_filings,
 )
+from hwc.claims.flags import claim_flags
 from hwc.claims.forms import (
     ClaimantStepForm,
     IncidentStepForm,
@@ -44,7 +45,7 @@ from hwc.claims.forms import (
     PhotosStepForm,
     SubmitForm,
 )
-from hwc.claims.models import Claim, Claimant, ClaimStatus, FilingDraft
+from hwc.claims.models import Claim, Claimant, FilingDraft
 from hwc.claims.operations import IdempotencyConflict
 from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.validation import ClaimValidationError, phone_example
@@ -55,8 +56,14 @@ from hwc.losses.vocabulary import vocabulary_at
 from hwc.regions.models import Region
 from hwc.regions.settings import settings_for
 from hwc.workflow.errors import ClaimNotFound, WorkflowError
-from hwc.workflow.rules import EDITABLE_STATUSES
-from hwc.workflow.service import claims_in_scope, get_claim, open_question, perform
+from hwc.workflow.service import (
+    can,
+    claims_in_scope,
+    get_claim,
+    open_question,
+    perform,
+    waiting_on,
+)
 
 OFFICER = Role.village_officer
 
@@ -64,13 +71,17 @@ OFFICER = Role.village_officer
 @bp.get("/mine")
 @roles_required(OFFICER)
 def my_claims():
-    """The officer's claims, those waiting on the officer (returned, drafts) first."""
-    waiting_first = case((Claim.status == ClaimStatus.returned, 0),
-                         (Claim.status == ClaimStatus.draft, 1), else_=2)
+    """The officer's claims, those waiting on the officer (returned, drafts) first, each with
+    the step the officer is to take next."""
+    waiting_first = case((waiting_on(current_user), 0), else_=1)
     claims = db.session.scalars(claims_in_scope(current_user).order_by(
         waiting_first, Claim.updated_at.desc()).limit(200)).all()
-    return render_template("claims/mine.html", claims=claims,
-                           filings=unfinished_filings(current_user))
+    next_steps = {claim.id: step for claim in claims
+                  for step in [next((action for action in ("resubmit", "submit")
+                                     if can(current_user, action, claim)), None)] if step}
+    row_flags = {claim.id: claim_flags(claim, viewer=current_user) for claim in claims}
+    return render_template("claims/mine.html", claims=claims, next_steps=next_steps,
+                           row_flags=row_flags, filings=unfinished_filings(current_user))
 
 
 @bp.route("/file/new", methods=["GET", "POST"])
@@ -160,7 +171,7 @@ def load_filing(client_uuid: str, step: str):
                                                  step="claimant"))
         # Not saved until the officer saves the first step.
         return FilingDraft(client_uuid=parsed, officer_id=current_user.id, data={}), True, None
-    if draft.claim is not None and draft.claim.status not in EDITABLE_STATUSES:
+    if draft.claim is not None and not can(current_user, "edit", draft.claim):
         return draft, False, None
     return draft, True, None
 
@@ -448,7 +459,7 @@ def review_step(draft):
     claim = draft.claim
     if form.validate_on_submit():
         try:
-            perform(claim, "resubmit" if claim.status == ClaimStatus.returned else "submit",
+            perform(claim, "resubmit" if can(current_user, "resubmit", claim) else "submit",
                     actor=current_user)
         except WorkflowError as error:
             db.session.rollback()

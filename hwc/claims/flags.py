@@ -8,14 +8,17 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from hwc.accounts.models import Role, User
+from hwc.accounts.models import OFFICE_ROLES, User
+from hwc.audit.models import AuditEvent
+from hwc.audit.trail import record_event
 from hwc.claims.codes import format_code
 from hwc.claims.deadlines import is_late_report
 from hwc.claims.models import Claim, Claimant, ClaimStatus, Evidence
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.regions.settings import jurisdiction_of
-from hwc.workflow.service import check_scope
+from hwc.workflow.errors import RoleNotAllowed
+from hwc.workflow.service import can, check_scope
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,12 @@ def listed(codes: list[str]) -> str:
 
 # Flags that compare a claim with others: facts for the office, never an oracle for the filer.
 FRAUD_FLAGS = frozenset({"duplicate_incident", "reused_photo", "shared_id_number"})
-OFFICE_ROLES = frozenset({Role.verifier, Role.approver, Role.finance, Role.auditor, Role.admin})
+
+
+def sees_fraud_flags(viewer: User) -> bool:
+    """Office roles weigh fraud signals; the filer never sees them, so they cannot learn to
+    dodge them."""
+    return viewer.role in OFFICE_ROLES
 
 
 def _in_area(viewer: User):
@@ -52,7 +60,7 @@ def claim_flags(claim: Claim, *, viewer: User) -> list[Flag]:
     they name codes only of claims in the viewer's area: matches elsewhere are only counted."""
     check_scope(claim, viewer)
     flags = []
-    if viewer.role in OFFICE_ROLES:
+    if sees_fraud_flags(viewer):
         flags += _fraud_flags(claim, viewer)
     if is_late_report(claim):
         flags.append(Flag("late_report", _("Reported after the deadline"),
@@ -122,3 +130,37 @@ def _fraud_flags(claim: Claim, viewer: User) -> list[Flag]:
             flags.append(Flag("shared_id_number", _("Identity number used by another claimant"),
                               " ".join(details)))
     return flags
+
+
+ACKNOWLEDGE = "acknowledge_flags"
+
+
+def acknowledged_codes(claim: Claim) -> set[str]:
+    """The flag codes someone has acknowledged on ``claim`` (audited, in any round)."""
+    changes = db.session.scalars(select(AuditEvent.changes).where(
+        AuditEvent.claim_id == claim.id, AuditEvent.action == ACKNOWLEDGE))
+    return {code for change in changes for code in (change or {}).get("flags", ())}
+
+
+def unacknowledged_flags(claim: Claim, *, viewer: User) -> list[Flag]:
+    """The flags ``viewer`` sees on ``claim`` that nobody has acknowledged yet: a flag that
+    appears after an acknowledgement needs its own."""
+    done = acknowledged_codes(claim)
+    return [flag for flag in claim_flags(claim, viewer=viewer) if flag.code not in done]
+
+
+def acknowledge_flags(claim: Claim, codes, *, actor: User) -> list[str]:
+    """Record that ``actor`` has looked at these of the claim's current flags (codes the claim
+    no longer has, or already acknowledged, are left out); returns the codes recorded. Only
+    someone in the claim's area who may act on it now acknowledges (else ``RoleNotAllowed``);
+    the audit event names the codes."""
+    check_scope(claim, actor)
+    if not can(actor, ACKNOWLEDGE, claim):
+        raise RoleNotAllowed(_("Only someone who may act on this claim now can acknowledge "
+                               "its warnings."))
+    wanted = set(codes)
+    new = [flag.code for flag in unacknowledged_flags(claim, viewer=actor) if flag.code in wanted]
+    if new:
+        record_event(ACKNOWLEDGE, actor=actor, claim=claim, from_status=claim.status,
+                     to_status=claim.status, changes={"flags": new})
+    return new

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hwc.accounts.models import Role, User
+from hwc.accounts.models import User
 from hwc.audit.trail import changed_values, record_event
 from hwc.claims.codes import generate_code
 from hwc.claims.deadlines import recompute_due
@@ -29,8 +29,8 @@ from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.regions.settings import settings_for
 from hwc.workflow.errors import ClaimNotFound
-from hwc.workflow.rules import EDITABLE_STATUSES, INITIAL_STATUS
-from hwc.workflow.service import check_scope
+from hwc.workflow.rules import INITIAL_STATUS
+from hwc.workflow.service import can, check_scope, role_may
 
 
 class NotAllowed(PermissionError):
@@ -144,7 +144,7 @@ def snapshot(claim: Claim) -> dict:
 def create_claim(data: ClaimInput, *, actor: User) -> tuple[Claim, bool]:
     """File a draft claim. The same ``client_uuid`` again returns the first claim and False,
     never a second claim, even when two requests race."""
-    if actor.role != Role.village_officer:
+    if not role_may(actor, "submit"):
         raise NotAllowed("create")
     check_village(data.village, actor)
     existing = claim_by_client_uuid(data.client_uuid, actor=actor)
@@ -203,9 +203,9 @@ def update_claim(claim: Claim, data: ClaimInput, *, actor: User) -> Claim:
     """Replace an open claim's content (draft or returned) with ``data``; the village and
     client UUID never change. Records the changed values in the audit trail."""
     check_scope(claim, actor)
-    if actor.role != Role.village_officer:
+    if not role_may(actor, "submit"):
         raise NotAllowed("update")
-    if claim.status not in EDITABLE_STATUSES:
+    if not can(actor, "edit", claim):
         raise ClaimLocked(claim.status)
     before = snapshot(claim)
     incident = data.incident

@@ -1,4 +1,5 @@
-"""The office queues: which claims wait on which role, filters, sorting and keyset pages."""
+"""The office queues: the claims that wait on a user (what the workflow table gives them to do
+now), filters, sorting and keyset pages."""
 
 import base64
 import json
@@ -8,33 +9,30 @@ from decimal import Decimal
 
 from sqlalchemy import Select, func
 
-from hwc.accounts.models import Role, User
+from hwc.accounts.models import User
 from hwc.claims.models import Claim, ClaimStatus, Species
 from hwc.core.db import utcnow
 from hwc.regions.models import Region
 from hwc.regions.settings import settings_for
-from hwc.workflow.service import claims_in_scope
+from hwc.workflow.service import (
+    acts_on_claims,
+    claims_in_scope,
+    statuses_waiting_on,
+    waiting_on,
+)
 
-S = ClaimStatus
-WAITING_ON = {
-    Role.village_officer: (S.draft, S.returned),
-    Role.verifier: (S.submitted, S.under_verification),
-    Role.approver: (S.verified, S.awaiting_second_approval),
-    Role.finance: (S.approved, S.voucher_issued),
-}
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # the due time of a claim without a deadline
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 PAGE_SIZE = 25
 
 
 def queue_statuses(user: User) -> tuple[ClaimStatus, ...]:
-    """The statuses whose claims wait on ``user`` (auditors and admins see every status)."""
-    statuses = WAITING_ON.get(user.role)
-    if statuses is None:
+    """The statuses a claim in ``user``'s queue may have, in workflow order (every status for
+    those who watch all claims in their area)."""
+    if not acts_on_claims(user):
         return tuple(ClaimStatus)
-    if user.role == Role.approver and not user.senior:
-        return (S.verified,)
-    return statuses
+    waiting = statuses_waiting_on(user)
+    return tuple(status for status in ClaimStatus if status in waiting)
 
 
 @dataclass
@@ -87,12 +85,11 @@ def _decode(token: str, sort: str):
 
 
 def queue_query(user: User, filters: QueueFilters) -> Select:
-    statuses = queue_statuses(user)
     query = claims_in_scope(user)
-    if filters.status is not None and filters.status in statuses:
+    if acts_on_claims(user):
+        query = query.where(waiting_on(user))
+    if filters.status is not None and filters.status in queue_statuses(user):
         query = query.where(Claim.status == filters.status)
-    else:
-        query = query.where(Claim.status.in_(statuses))
     if filters.region is not None and user.can_see_region(filters.region):
         query = query.where(Claim.village_id.in_(Region.subtree_ids(filters.region)))
     if filters.species is not None:

@@ -1,13 +1,16 @@
-"""The office pages: queues with filters, the claim page with its actions, batch approval,
-and evidence photos (served only to users whose area holds the claim)."""
+"""The office pages: queues with filters, the claim page with its actions and warnings, batch
+approval, and evidence photos (served only to users whose area holds the claim). What a user may
+do comes from ``can``; these views hold no role or status rule."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hwc.accounts.models import Role
+from hwc.accounts.access import roles_required
+from hwc.accounts.models import OFFICE_ROLES
 from hwc.audit.models import AuditEvent
+from hwc.claims.batch import approve_batch
 from hwc.claims.blueprint import bp
 from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
 from hwc.claims.deadlines import deadlines, is_late_report, is_overdue
@@ -17,7 +20,7 @@ from hwc.claims.evidence import (
     evidence_bytes,
     may_change_photo,
 )
-from hwc.claims.flags import claim_flags
+from hwc.claims.flags import acknowledge_flags, acknowledged_codes, claim_flags
 from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyForm
 from hwc.claims.models import Claim, ClaimStatus, Evidence, Species
 from hwc.claims.pricing import claim_schedule, item_rate
@@ -28,11 +31,14 @@ from hwc.regions.models import Region
 from hwc.workflow.errors import TransitionRefused, WorkflowError
 from hwc.workflow.rules import REJECTION_REASONS
 from hwc.workflow.service import (
+    acts_on_claims,
     allowed_actions,
+    can,
     check_transition,
     get_claim,
     open_question,
     perform,
+    role_may,
 )
 
 ACTION_FORMS = {"verify": VerifyForm, "return": CommentForm, "propose_rejection": ReasonForm,
@@ -83,15 +89,14 @@ def parse_filters(args) -> tuple[QueueFilters, dict]:
                 errors[name] = error.message
     filters.overdue = args.get("overdue") == "1"
     filters.sort = args.get("sort") if args.get("sort") in ("due", "reported", "amount") else (
-        "due" if current_user.role not in (Role.auditor, Role.admin) else "reported")
+        "due" if acts_on_claims(current_user) else "reported")
     filters.after = args.get("after") or None
     return filters, errors
 
 
 @bp.get("/queue")
+@roles_required(*OFFICE_ROLES)
 def queue():
-    if current_user.role == Role.village_officer:
-        return redirect(url_for("claims.my_claims"))
     filters, errors = parse_filters(request.args)
     claims, next_token = queue_page(current_user, filters)
     regions = db.session.scalars(Region.subtree(*current_user.scope_regions)).all()
@@ -101,27 +106,22 @@ def queue():
         statuses=queue_statuses(current_user), regions=regions, species=list(Species),
         next_url=url_for("claims.queue", **args, after=next_token) if next_token else None,
         export_args=args, form=BatchApproveForm(), is_overdue=is_overdue,
-        can_batch_approve=current_user.role == Role.approver)
+        waiting_on_me=acts_on_claims(current_user),
+        row_flags={claim.id: claim_flags(claim, viewer=current_user) for claim in claims},
+        can_batch_approve=role_may(current_user, "approve"),
+        batchable={claim.id for claim in claims if can(current_user, "batch_approve", claim)})
 
 
 @bp.post("/queue/approve")
 def batch_approve():
-    """Approve the selected claims one by one: a claim that fails a guard does not stop the
-    others, and each one's result is reported."""
-    if current_user.role != Role.approver:
+    """Approve the selected claims one by one: a claim that fails a guard, or has warnings
+    nobody acknowledged, does not stop the others, and each one's result is reported."""
+    if not role_may(current_user, "approve"):
         abort(403)
     form = BatchApproveForm()
     if not form.validate_on_submit():
         abort(400)
-    results = []
-    for code in request.form.getlist("codes")[:200]:
-        try:
-            claim = get_claim(normalise_code(code), current_user)
-            with db.session.begin_nested():
-                perform(claim, "approve", actor=current_user)
-            results.append((claim.display_code, True, claim.status.title))
-        except (WorkflowError, InvalidCode) as error:
-            results.append((code, False, getattr(error, "message", "") or _("Not found.")))
+    results = approve_batch(request.form.getlist("codes"), actor=current_user)
     db.session.commit()
     return render_template("claims/batch_result.html", results=results)
 
@@ -154,7 +154,9 @@ def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
                                 .order_by(AuditEvent.seq)).all()
     return render_template(
         "claims/claim.html", claim=claim, actions=actions, forms=forms, events=events,
-        flags=claim_flags(claim, viewer=current_user), deadlines=deadlines(claim),
+        flags=claim_flags(claim, viewer=current_user), acknowledged=acknowledged_codes(claim),
+        may_acknowledge=can(current_user, "acknowledge_flags", claim),
+        deadlines=deadlines(claim),
         overdue=is_overdue(claim),
         late_report=is_late_report(claim), schedule=claim_schedule(claim), item_rate=item_rate,
         reasons=reason_titles(), question=open_question(claim),
@@ -164,6 +166,20 @@ def render_claim(claim: Claim, forms: dict | None = None, status: int = 200):
 def changeable_photos(claim: Claim) -> set[int]:
     """The ids of the claim's photos the viewer may delete or caption."""
     return {photo.id for photo in claim.evidence if may_change_photo(current_user, photo)}
+
+
+@bp.post("/claims/<code>/acknowledge-flags")
+def acknowledge(code):
+    """Record that the user has looked at the warnings the page showed them."""
+    claim = scoped_claim(code)
+    try:
+        done = acknowledge_flags(claim, request.form.getlist("flags"), actor=current_user)
+    except WorkflowError as error:
+        abort(error.status)
+    db.session.commit()
+    if done:
+        flash(_("The warnings are acknowledged."), "success")
+    return redirect(url_for("claims.claim_page", code=claim.code))
 
 
 def fit_assessment_rows(form, claim: Claim) -> None:

@@ -4,7 +4,8 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from hwc.accounts.models import Role
+from hwc.accounts.access import roles_required
+from hwc.accounts.models import OFFICE_ROLES
 from hwc.claims.models import Claim
 from hwc.claims.queues import queue_query
 from hwc.claims.views import filter_args, parse_filters
@@ -14,7 +15,6 @@ from hwc.dashboard.stats import build_dashboard
 from hwc.extensions import db
 
 bp = Blueprint("dashboard", __name__)
-OFFICE = (Role.verifier, Role.approver, Role.finance, Role.auditor, Role.admin)
 EXPORT_LIMIT = 50_000
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", exports.claims_csv),
@@ -24,22 +24,17 @@ FORMATS = {
 }
 
 
-def office_only() -> None:
-    if current_user.role not in OFFICE:
-        abort(403)
-
-
 @bp.get("/dashboard")
+@roles_required(*OFFICE_ROLES)
 def dashboard():
-    office_only()
     board = build_dashboard(current_user)
     return render_template("dashboard/dashboard.html", board=board, charts=charts(board))
 
 
 @bp.get("/exports/claims.<fmt>")
+@roles_required(*OFFICE_ROLES)
 def export(fmt):
     """The claims of the filtered queue (every page), in CSV, XLSX or GeoJSON."""
-    office_only()
     if fmt not in FORMATS:
         abort(404)
     filters, errors = parse_filters(request.args)

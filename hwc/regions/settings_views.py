@@ -110,10 +110,8 @@ def region_settings(code: str):
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
-@roles_required(Role.admin)
+@roles_required(Role.admin, root=True)
 def deployment():
-    if not current_user.is_root:
-        abort(403)
     if request.method == "GET":
         return render_template("regions/deployment_settings.html",
                                form=DeploymentSettingsForm.current())

@@ -2,7 +2,8 @@
 the transition, and raises a ``WorkflowError``."""
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from hwc.claims.models import Claim
 from hwc.extensions import db
@@ -65,6 +66,40 @@ def photo_for_livestock(claim: Claim, actor, transition) -> None:
         message = _("Livestock losses need at least one photo before the claim is submitted.")
         raise TransitionRefused(message, {"evidence": [message]})
 
+
+# The same guards as SQL conditions on a claim row, so that a queue holds exactly the claims on
+# which the table gives the user an action now. Each returns a condition, or True/False when the
+# answer does not depend on the claim. A guard that waits for data (None) keeps the claim in its
+# actor's queue: it is their step to complete it.
+def _events():
+    from hwc.audit.models import AuditEvent
+
+    return aliased(AuditEvent)
+
+
+def separate_duties_clause(actor, transition):
+    event = _events()
+    other_duties = [action for action, duty in DUTY_OF_EVENT.items() if duty != transition.duty]
+    return ~exists().where(event.claim_id == Claim.id, event.actor_id == actor.id,
+                           event.action.in_(other_duties))
+
+
+def not_first_approver_clause(actor, transition):
+    event, verification = _events(), _events()
+    last_verification = (select(func.coalesce(func.max(verification.seq), 0))
+                         .where(verification.claim_id == Claim.id,
+                                verification.action == "verify").scalar_subquery())
+    return ~exists().where(event.claim_id == Claim.id, event.actor_id == actor.id,
+                           event.action == "approve", event.seq > last_verification)
+
+
+GUARD_CLAUSES = {
+    "separate_duties": separate_duties_clause,
+    "not_first_approver": not_first_approver_clause,
+    "senior": lambda actor, transition: bool(actor.senior),
+    "has_losses": None,
+    "photo_for_livestock": None,
+}
 
 GUARDS = {
     "separate_duties": separate_duties,

@@ -39,6 +39,9 @@ class Transition:
     comment_required: bool = False
     # Where the effect may send the claim instead of ``target`` (approval above the threshold).
     other_targets: frozenset = field(default=frozenset())
+    # Taken when someone asks (the claimant withdraws or appeals), not a step the claim waits
+    # for: it is offered on the claim but never puts the claim in anyone's queue.
+    on_request: bool = False
 
 
 SENIOR_LEVEL = frozenset({S.awaiting_second_approval})
@@ -81,12 +84,25 @@ TRANSITIONS: tuple[Transition, ...] = (
                comment_required=True),
     Transition("appeal", frozenset({S.rejected}), S.under_verification,
                frozenset({Role.village_officer}), FILE, guards=SEPARATE, effect="appealed",
-               comment_required=True),
+               comment_required=True, on_request=True),
     Transition("withdraw", BEFORE_APPROVAL, S.withdrawn, frozenset({Role.village_officer}),
-               FILE, guards=SEPARATE, effect="decided", comment_required=True),
+               FILE, guards=SEPARATE, effect="decided", comment_required=True,
+               on_request=True),
 )
 
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+
+# What else a user may do to a claim, each allowed exactly when the table lets the user take one
+# of these transitions on it now (data permitting): editing and photos belong to whoever may send
+# the claim on, warnings are acknowledged by whoever may decide it. ``view`` needs only the claim
+# in the user's area; ``batch_approve`` is ``approve`` once every flag has been acknowledged.
+CLAIM_ACTIONS: dict[str, tuple[str, ...]] = {
+    "edit": ("submit", "resubmit"),
+    "add_evidence": ("submit", "resubmit", "verify"),
+    "delete_evidence": ("submit", "resubmit", "verify"),  # which photos: claims.evidence
+    "acknowledge_flags": tuple(dict.fromkeys(t.action for t in TRANSITIONS if t.duty != FILE)),
+}
+VIEW, BATCH_APPROVE = "view", "batch_approve"
 
 # What each action reads from a request besides ``comment`` and ``version`` (resubmit: the
 # sections of the claim it changes). The API refuses any other field, so a misspelt one is never

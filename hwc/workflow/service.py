@@ -1,7 +1,7 @@
 """``perform``: the one way a claim changes status, used by the pages and the API alike."""
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 
 from hwc.accounts.models import User
 from hwc.audit.models import AuditEvent
@@ -20,8 +20,17 @@ from hwc.workflow.errors import (
     UnknownAction,
     WorkflowError,
 )
-from hwc.workflow.guards import GUARDS
-from hwc.workflow.rules import ACTIONS, Transition, find_transition, transitions_for
+from hwc.workflow.guards import GUARD_CLAUSES, GUARDS
+from hwc.workflow.rules import (
+    ACTIONS,
+    BATCH_APPROVE,
+    CLAIM_ACTIONS,
+    TRANSITIONS,
+    VIEW,
+    Transition,
+    find_transition,
+    transitions_for,
+)
 from hwc.workflow.signals import claim_transitioned
 
 MAX_COMMENT = 4000
@@ -68,19 +77,86 @@ def check_transition(claim: Claim, action: str, actor: User,
     return transition
 
 
+def can(user: User, action: str, claim: Claim) -> bool:
+    """Whether ``user`` may do ``action`` to ``claim`` now, data permitting (a step that only
+    lacks data the user can give counts as possible). ``action`` is a workflow action, answered
+    by the table's roles and guards with scope included, one of ``CLAIM_ACTIONS``, ``view`` or
+    ``batch_approve``. Pages, the API, the queues and batch approval all ask this."""
+    if action == VIEW:
+        return user.can_see_region(claim.village)
+    if action == BATCH_APPROVE:
+        from hwc.claims.flags import unacknowledged_flags
+
+        return can(user, "approve", claim) and not unacknowledged_flags(claim, viewer=user)
+    if action in CLAIM_ACTIONS:
+        return any(can(user, step, claim) for step in CLAIM_ACTIONS[action])
+    if action not in ACTIONS:
+        raise ValueError(f"no such action: {action!r}")
+    try:
+        check_transition(claim, action, user)
+    except TransitionRefused:
+        return True
+    except WorkflowError:
+        return False
+    return True
+
+
 def allowed_actions(claim: Claim, actor: User) -> list[str]:
-    """The actions ``actor`` could take on ``claim`` now (data permitting): what pages offer."""
-    allowed = []
-    for action in ACTIONS:
-        try:
-            check_transition(claim, action, actor)
-        except TransitionRefused:
-            allowed.append(action)  # possible once the missing data is given
-        except WorkflowError:
+    """The workflow actions ``actor`` could take on ``claim`` now (data permitting): what pages
+    offer and the API lists."""
+    return [action for action in ACTIONS if can(actor, action, claim)]
+
+
+def waits_on(user: User, claim: Claim) -> bool:
+    """Whether ``claim`` waits on ``user``: the table gives them a step on it now that is not
+    taken only on request. This is what puts a claim in the user's queue."""
+    return any(can(user, transition.action, claim) for transition in TRANSITIONS
+               if claim.status in transition.sources and not transition.on_request)
+
+
+def role_may(user: User, action: str) -> bool:
+    """Whether the table lets ``user``'s role take ``action`` on some claim."""
+    return any(user.role in transition.roles for transition in transitions_for(action))
+
+
+def acts_on_claims(user: User) -> bool:
+    """Whether the table gives ``user``'s role any step: such a user's queue is what waits on
+    them; the others (auditors, administrators) watch every claim in their area."""
+    return any(user.role in transition.roles for transition in TRANSITIONS
+               if not transition.on_request)
+
+
+def _open_transitions(user: User):
+    """The transitions that may make a claim wait on ``user``, each with its guards as SQL
+    conditions (guards whose answer does not depend on the claim are decided here)."""
+    for transition in TRANSITIONS:
+        if user.role not in transition.roles or transition.on_request:
             continue
+        conditions = []
+        for name in transition.guards:
+            clause = GUARD_CLAUSES[name]
+            condition = clause(user, transition) if clause is not None else True
+            if condition is False:
+                break
+            if condition is not True:
+                conditions.append(condition)
         else:
-            allowed.append(action)
-    return allowed
+            yield transition, conditions
+
+
+def waiting_on(user: User):
+    """SQL condition on a claim row: the claim waits on ``user`` — the same answer as
+    ``waits_on``, scope and guards that read history included, without loading each claim."""
+    options = [and_(Claim.status.in_(transition.sources), *conditions)
+               for transition, conditions in _open_transitions(user)]
+    if not options:
+        return false()
+    return and_(Claim.village_id.in_(Region.subtree_ids(*user.scope_regions)), or_(*options))
+
+
+def statuses_waiting_on(user: User) -> set:
+    """The statuses in which some claim may wait on ``user``."""
+    return {status for transition, _ in _open_transitions(user) for status in transition.sources}
 
 
 def perform(claim: Claim, action: str, *, actor: User, version: int | None = None,

@@ -124,7 +124,7 @@ def pages(codes: dict, filing: str, schedule: int) -> dict:
         "approver": ["/queue", f"/claims/{codes['cn-4']}"],
         "ru_senior": ["/queue", f"/claims/{codes['ru-7']}"],
         "admin": ["/admin/users", "/admin/rates", f"/admin/rates/{schedule}", "/admin/regions",
-                  "/admin/settings", "/dashboard"],
+                  "/admin/regions/CN/settings", "/admin/vocabulary", "/dashboard"],
     }
 
 

@@ -32,6 +32,7 @@ from hwc.accounts.operations import (
 )
 from hwc.accounts.sessions import end_session, open_credentials, start_session
 from hwc.core.redirects import safe_redirect_target
+from hwc.core.transaction import keep_on_error
 from hwc.extensions import db, limiter
 from hwc.regions.models import Region
 
@@ -50,7 +51,7 @@ def login():
                               address=request.remote_addr)
         if result.ok:
             start_session(result.user)
-        db.session.commit()  # a failure must be counted too
+        keep_on_error()  # a failure must be counted too
         if result.ok:
             login_user(result.user)
             return redirect(safe_redirect_target(form.next.data) or url_for("core.index"))
@@ -75,7 +76,6 @@ def login():
 @bp.post("/logout")
 def logout():
     end_session(current_user)
-    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
@@ -139,7 +139,6 @@ def new_user():
         db.session.rollback()
         show_invalid_user(form, error)
         return render_template("accounts/new_user.html", form=form), 422
-    db.session.commit()
     flash(_("User %(username)s was created.", username=user.username), "info")
     return redirect(url_for("accounts.users"))
 
@@ -179,7 +178,6 @@ def edit_user(user_id: int):
         db.session.rollback()
         show_invalid_user(form, error)
         return render_edit(user, form, status=422)
-    db.session.commit()
     if changes:
         flash(_("The changes to %(username)s were saved.", username=user.username), "info")
     else:
@@ -199,7 +197,6 @@ def deactivate(user_id: int):
         db.session.rollback()
         show_invalid_user(None, error)
         return render_edit(user, status=422)
-    db.session.commit()
     flash(_("%(username)s can no longer log in; their sessions have ended.",
             username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
@@ -212,7 +209,6 @@ def reactivate(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     reactivate_user(user, actor=current_user)
-    db.session.commit()
     flash(_("%(username)s can log in again.", username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
@@ -230,7 +226,6 @@ def reset_password(user_id: int):
         db.session.rollback()
         show_invalid_user(form, error)
         return render_edit(user, password_form=form, status=422)
-    db.session.commit()
     flash(_("The password of %(username)s was changed; their sessions have ended.",
             username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
@@ -243,7 +238,6 @@ def end_sessions(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     end_user_sessions(user, actor=current_user)
-    db.session.commit()
     flash(_("Every session of %(username)s has ended and their API tokens no longer work.",
             username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))

@@ -28,6 +28,7 @@ from hwc.claims.operations import (
 )
 from hwc.claims.photos import PhotosBusy
 from hwc.claims.validation import ClaimValidationError, parse_claim_changes, parse_claim_input
+from hwc.core.transaction import keep_on_error
 from hwc.extensions import csrf, db, limiter
 from hwc.regions.models import Region
 from hwc.workflow.errors import WorkflowError
@@ -50,12 +51,9 @@ def require_token():
 
 
 @bp.after_request
-def commit_or_rollback(response):
-    """Commit once per request: only a successful answer keeps its changes."""
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
+def never_stored(response):
+    """Answers carry personal data: no cache keeps them. (The request's transaction is settled
+    once, for pages and the API alike: ``hwc.core.transaction``.)"""
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -101,7 +99,7 @@ def token():
                          kind="bad-credentials")
     result = authenticate(username, password, address=request.remote_addr)
     if not result.ok:
-        db.session.commit()  # the failure count must stick
+        keep_on_error()  # the failure count must stick
         if result.wait_seconds:
             raise ApiProblem(429, _("Too many failed attempts. Please wait and try again."),
                              kind="locked", headers={"Retry-After": str(result.wait_seconds)})

@@ -39,6 +39,7 @@ from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.validation import ClaimValidationError, phone_example
 from hwc.core.choices import choices
 from hwc.core.db import local_date
+from hwc.core.transaction import keep_on_error
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow.errors import ClaimNotFound, WorkflowError
@@ -91,7 +92,6 @@ def edit_claim(code):
         draft = filing_for_claim(officer_claim(code), current_user)
     except ClaimNotFound:
         abort(404)
-    db.session.commit()
     return redirect(url_for("claims.file_step", client_uuid=draft.client_uuid, step="losses"))
 
 
@@ -222,7 +222,6 @@ def claimant_step(draft):
             "claimant.bank_account": "bank_account"})
         return render_step(draft, "claimant", form, 422,
                            phone_example=phone_example(village_shown(form)))
-    db.session.commit()
     return next_step(draft, "claimant")
 
 
@@ -265,7 +264,6 @@ def incident_step(draft):
             "incident.lat": "lat", "incident.lon": "lon", "incident.accuracy": "accuracy",
             "incident.narrative": "narrative"})
         return render_step(draft, "incident", form, 422)
-    db.session.commit()
     return next_step(draft, "incident")
 
 
@@ -307,7 +305,6 @@ def losses_step(draft):
             for message in messages:
                 flash(message, "error")
         return render_step(draft, "losses", form, 422, rates=rate_hints(draft))
-    db.session.commit()
     return next_step(draft, "losses")
 
 
@@ -346,7 +343,7 @@ def photos_step(draft):
             except (EvidenceRejected, EvidenceNotAllowed) as error:
                 message = getattr(error, "message", _("You may not add photos now."))
                 form.photos.errors = [*form.photos.errors, f"{upload.filename}: {message}"]
-        db.session.commit()
+        keep_on_error()  # the photos that were accepted stay
         if form.photos.errors:
             return render_step(draft, "photos", form, 422)
         if added:
@@ -368,7 +365,6 @@ def review_step(draft):
             flash(error.message, "error")
             return render_step(draft, "review", form, 422, schedule=claim_schedule(claim),
                                item_rate=item_rate)
-        db.session.commit()
         return redirect(url_for("claims.filed", code=claim.code))
     return render_step(draft, "review", form, schedule=claim_schedule(claim),
                        item_rate=item_rate)

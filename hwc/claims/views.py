@@ -117,7 +117,6 @@ def batch_approve():
             results.append((claim.display_code, True, claim.status.title))
         except (WorkflowError, InvalidCode) as error:
             results.append((code, False, getattr(error, "message", "") or _("Not found.")))
-    db.session.commit()
     return render_template("claims/batch_result.html", results=results)
 
 
@@ -202,7 +201,6 @@ def act(code, action):
                     flash(message, "error")
         claim = scoped_claim(code)
         return render_claim(claim, {action: form}, error.status if error.status != 404 else 422)
-    db.session.commit()
     flash(_("Done: the claim is now “%(status)s”.", status=claim.status.title), "success")
     return redirect(url_for("claims.claim_page", code=claim.code))
 

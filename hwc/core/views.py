@@ -38,7 +38,6 @@ def set_language():
         from hwc.accounts.operations import set_language as set_user_language
 
         set_user_language(current_user, chosen)
-        db.session.commit()
     response = redirect(safe_redirect_target(request.form.get("next")) or url_for("core.index"))
     response.set_cookie(
         LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
@@ -62,7 +61,6 @@ def settings():
         field = form[error.key]
         field.errors = [*field.errors, range_message(SETTINGS[error.key])]
         return render_template("core/settings.html", form=form), 422
-    db.session.commit()
     flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")
     return redirect(url_for("core.settings"))
 

@@ -32,7 +32,7 @@ def _english_and_small_checkpoint_interval(app, monkeypatch):
 
 def record_history(count: int = LENGTH) -> None:
     for number in range(1, count + 1):
-        record_event("note", comment=f"entry {number}")
+        record_event("settings_changed", comment=f"entry {number}")
     db.session.commit()
 
 

@@ -39,7 +39,7 @@ def user_json(user: User) -> dict:
 
 def event_json(event: AuditEvent) -> dict:
     return {
-        "seq": event.seq, "action": event.action,
+        "seq": event.seq, "action": event.action, "title": event.title,
         "actor": event.actor.username if event.actor else None, "role": event.actor_role,
         "from_status": event.from_status, "to_status": event.to_status,
         "comment": event.comment, "changes": event.changes, "at": iso(event.created_at),

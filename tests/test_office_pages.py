@@ -416,3 +416,39 @@ def test_an_invalid_form_for_an_unavailable_action_says_why(office, claims, code
                                        data={f"{action}-reason": "nonsense"})
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def approved_at_nothing(app, demo):
+    """An approved claim whose losses were assessed at nothing: approved 0.00 of 14,000 claimed."""
+    from hwc.accounts.models import User
+    from hwc.workflow.service import perform
+
+    with app.app_context():
+        claim = make_claim("under_verification")
+        perform(claim, "verify", actor=User.by_username("verifier"), findings="Nothing lost.",
+                assessed=[{"index": 0, "quantity": "0"}, {"index": 1, "quantity": "0"}])
+        perform(claim, "approve", actor=User.by_username("approver"))
+        db.session.commit()
+        assert claim.approved_total == 0 and claim.claimed_total > 0
+        return claim.code
+
+
+def test_an_approved_nothing_shows_as_nothing_everywhere_not_the_claimed_amount(
+        app, office, api, approved_at_nothing):
+    from hwc.claims.queues import sort_key
+
+    finance = office("finance")
+    queue = finance.get("/queue").get_data(as_text=True)
+    row = re.search(rf"{shown(approved_at_nothing)}.*?</tr>", queue, re.S).group(0)
+    assert re.search(r'class="amount">\D*0\.00<', row), row
+    assert "14,000" not in row
+    board = finance.get("/dashboard").get_data(as_text=True)
+    assert "14,000" not in board
+    amounts = api("finance").get(f"/api/v1/claims/{approved_at_nothing}").get_json()["amounts"]
+    assert amounts["current"] == "0.00"
+    with app.app_context():
+        claim = Claim.by_code(approved_at_nothing)
+        assert claim.current_amount == 0
+        assert db.session.scalar(db.select(sort_key("amount")[0]).where(
+            Claim.id == claim.id)) == 0

@@ -91,7 +91,8 @@ def claim_summary_json(claim: Claim) -> dict:
 def amounts_json(claim: Claim) -> dict:
     return {key: money_string(value, claim.currency) for key, value in (
         ("claimed", claim.claimed_total), ("assessed", claim.assessed_total),
-        ("approved", claim.approved_total), ("paid", claim.paid_total))}
+        ("approved", claim.approved_total), ("paid", claim.paid_total),
+        ("current", claim.current_amount))}
 
 
 def claim_json(claim: Claim, viewer: User) -> dict:

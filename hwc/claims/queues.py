@@ -51,11 +51,10 @@ class QueueFilters:
 
 
 def sort_key(sort: str):
-    amount = func.coalesce(Claim.approved_total, Claim.assessed_total, Claim.claimed_total)
     return {
         "due": (func.coalesce(Claim.due_at, FAR_FUTURE), True),
         "reported": (Claim.reported_at, False),
-        "amount": (amount, False),
+        "amount": (Claim.current_amount, False),
     }[sort]
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hwc.accounts.models import User
 from hwc.claims.deadlines import WAITING_STEP
-from hwc.claims.models import Claim, ClaimStatus
+from hwc.claims.models import ClaimStatus
 from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
@@ -73,14 +73,6 @@ def township_of(region: Region, cache: dict) -> Region:
     return node
 
 
-def amount_of(claim: Claim) -> Decimal:
-    for value in (claim.paid_total, claim.approved_total, claim.assessed_total,
-                  claim.claimed_total):
-        if value is not None:
-            return value
-    return Decimal(0)
-
-
 def build_dashboard(user: User) -> Dashboard:
     """Count and sum the claims in ``user``'s area; times in days, from report to decision and
     to payment."""
@@ -96,8 +88,8 @@ def build_dashboard(user: User) -> Dashboard:
         board.by_month[local_date(claim.occurred_at).strftime("%Y-%m")] += 1
         board.by_township[township_of(claim.village, townships).display_name()] += 1
         if status not in (ClaimStatus.withdrawn, ClaimStatus.rejected):
-            board.amounts_by_status[(status, claim.currency)] += amount_of(claim)
-            board.amounts_by_currency[claim.currency] += amount_of(claim)
+            board.amounts_by_status[(status, claim.currency)] += claim.current_amount
+            board.amounts_by_currency[claim.currency] += claim.current_amount
         if claim.due_at is not None and claim.due_at < now:
             board.overdue_by_step[WAITING_STEP[status]] += 1
         if claim.decided_at is not None:

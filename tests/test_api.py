@@ -277,6 +277,23 @@ def test_claim_list_filters_by_status_and_region_and_pages(api):
         is_problem(verifier.get(f"/api/v1/claims?page={page}"), 422)
 
 
+
+def test_claim_list_reads_the_queue_filters_with_the_queue_messages(api):
+    officer = api("officer")
+    file_claim(officer)
+    boar = claim_body()
+    boar["incident"]["species"] = "wild_boar"
+    file_claim(officer, body=boar)
+    verifier = api("verifier")
+    assert verifier.get("/api/v1/claims?species=wild_boar").get_json()["total"] == 1
+    assert verifier.get("/api/v1/claims?date_to=2001-01-01").get_json()["total"] == 0
+    answer = verifier.get("/api/v1/claims?date_from=9999-12-31&species=dragon",
+                          headers={"Accept-Language": "en"})
+    is_problem(answer, 422)
+    assert answer.get_json()["errors"] == {
+        "species": ["Not one of the allowed values."],
+        "date_from": ["Use a date between 1970-01-01 and 2100-12-31."]}
+
 # --- evidence -------------------------------------------------------------------------------
 
 def test_evidence_upload_checks_content_not_name(api):

@@ -18,7 +18,8 @@ from hwc.claims.evidence import (
     evidence_bytes,
     may_add_evidence,
 )
-from hwc.claims.models import Claim, ClaimStatus, Evidence
+from hwc.claims.filters import apply_filters, parse_filters
+from hwc.claims.models import Claim, Evidence
 from hwc.claims.operations import (
     ClaimLocked,
     IdempotencyConflict,
@@ -155,20 +156,11 @@ def claim(code):
 
 @bp.get("/claims")
 def claims():
-    query = claims_in_scope(g.api_user)
-    errors = {}
-    status = request.args.get("status")
-    if status:
-        if status not in {s.value for s in ClaimStatus}:
-            errors["status"] = [_("Unknown status.")]
-        query = query.where(Claim.status == status)
-    region_code = request.args.get("region")
-    if region_code:
-        region = Region.by_code(region_code)
-        if region is None or not g.api_user.can_see_region(region):
-            errors["region"] = [_("Choose a region in your area.")]
-        else:
-            query = query.where(Claim.village_id.in_(Region.subtree_ids(region)))
+    filters, problems = parse_filters(request.args, g.api_user)
+    errors = {name: [message] for name, message in problems.items()}
+    query = apply_filters(claims_in_scope(g.api_user), filters)
+    if filters.status is not None:
+        query = query.where(Claim.status == filters.status)
     page = request.args.get("page", "1")
     if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
         errors["page"] = [_("Must be a whole number from 1 to %(max)d.", max=MAX_PAGE)]

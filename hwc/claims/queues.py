@@ -2,18 +2,14 @@
 
 import base64
 import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, func
 
 from hwc.accounts.models import Role, User
-from hwc.claims.models import Claim, ClaimStatus, Species
-from hwc.core.db import utcnow
-from hwc.regions.models import Region
+from hwc.claims.filters import QueueFilters, apply_filters
+from hwc.claims.models import Claim, ClaimStatus
 from hwc.workflow.service import claims_in_scope
 
 S = ClaimStatus
@@ -36,18 +32,6 @@ def queue_statuses(user: User) -> tuple[ClaimStatus, ...]:
     if user.role == Role.approver and not user.senior:
         return (S.verified,)
     return statuses
-
-
-@dataclass
-class QueueFilters:
-    region: Region | None = None
-    status: ClaimStatus | None = None
-    species: Species | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    overdue: bool = False
-    sort: str = "due"
-    after: str | None = None
 
 
 def sort_key(sort: str):
@@ -93,20 +77,7 @@ def queue_query(user: User, filters: QueueFilters) -> Select:
         query = query.where(Claim.status == filters.status)
     else:
         query = query.where(Claim.status.in_(statuses))
-    if filters.region is not None and user.can_see_region(filters.region):
-        query = query.where(Claim.village_id.in_(Region.subtree_ids(filters.region)))
-    if filters.species is not None:
-        query = query.where(Claim.species == filters.species)
-    zone = ZoneInfo(current_app.config["HWC_TIMEZONE"])
-    if filters.date_from is not None:
-        query = query.where(Claim.occurred_at >= datetime.combine(filters.date_from, time(),
-                                                                  zone))
-    if filters.date_to is not None:
-        query = query.where(Claim.occurred_at < datetime.combine(
-            filters.date_to + timedelta(days=1), time(), zone))
-    if filters.overdue:
-        query = query.where(Claim.due_at.is_not(None), Claim.due_at < utcnow())
-    return query
+    return apply_filters(query, filters)
 
 
 def queue_page(user: User, filters: QueueFilters) -> tuple[list[Claim], str | None]:

@@ -12,12 +12,12 @@ from hwc.claims.blueprint import bp
 from hwc.claims.codes import CodeTypo, InvalidCode, normalise_code
 from hwc.claims.deadlines import deadlines, is_late_report, is_overdue
 from hwc.claims.evidence import evidence_bytes
+from hwc.claims.filters import filter_args, parse_filters
 from hwc.claims.flags import claim_flags
 from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyForm
-from hwc.claims.models import Claim, ClaimStatus, Evidence, Species
+from hwc.claims.models import Claim, Evidence, Species
 from hwc.claims.pricing import claim_schedule, item_rate
-from hwc.claims.queues import QueueFilters, queue_page, queue_statuses
-from hwc.core.edge import DateOutOfRange, parse_date
+from hwc.claims.queues import queue_page, queue_statuses
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow.errors import TransitionRefused, WorkflowError
@@ -48,46 +48,11 @@ def reason_titles() -> dict[str, str]:
     return {code: reason_title(code) for code in REJECTION_REASONS}
 
 
-# The query-string keys of the queue's filters: links to other pages and exports carry only
-# these, never whatever else a URL held (``fmt``, ``_scheme``, ``endpoint`` break ``url_for``).
-FILTER_ARGS = ("region", "status", "species", "date_from", "date_to", "overdue", "sort")
-
-
-def filter_args(args) -> dict[str, str]:
-    return {name: args[name] for name in FILTER_ARGS if args.get(name)}
-
-
-def parse_filters(args) -> tuple[QueueFilters, dict]:
-    filters, errors = QueueFilters(), {}
-    if args.get("region"):
-        filters.region = Region.by_code(args["region"])
-        if filters.region is None or not current_user.can_see_region(filters.region):
-            errors["region"] = _("Choose a region in your area.")
-            filters.region = None
-    for name, enum in (("status", ClaimStatus), ("species", Species)):
-        if args.get(name):
-            try:
-                setattr(filters, name, enum(args[name]))
-            except ValueError:
-                errors[name] = _("Not one of the allowed values.")
-    for name in ("date_from", "date_to"):
-        if args.get(name):
-            try:
-                setattr(filters, name, parse_date(args[name]))
-            except DateOutOfRange as error:
-                errors[name] = error.message
-    filters.overdue = args.get("overdue") == "1"
-    filters.sort = args.get("sort") if args.get("sort") in ("due", "reported", "amount") else (
-        "due" if current_user.role not in (Role.auditor, Role.admin) else "reported")
-    filters.after = args.get("after") or None
-    return filters, errors
-
-
 @bp.get("/queue")
 def queue():
     if current_user.role == Role.village_officer:
         return redirect(url_for("claims.my_claims"))
-    filters, errors = parse_filters(request.args)
+    filters, errors = parse_filters(request.args, current_user)
     claims, next_token = queue_page(current_user, filters)
     regions = db.session.scalars(Region.subtree(*current_user.scope_regions)).all()
     args = filter_args(request.args)

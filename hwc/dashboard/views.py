@@ -5,9 +5,9 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from hwc.accounts.models import Role
+from hwc.claims.filters import filter_args, parse_filters
 from hwc.claims.models import Claim
 from hwc.claims.queues import queue_query
-from hwc.claims.views import filter_args, parse_filters
 from hwc.dashboard import exports
 from hwc.dashboard.charts import charts
 from hwc.dashboard.stats import build_dashboard
@@ -42,7 +42,7 @@ def export(fmt):
     office_only()
     if fmt not in FORMATS:
         abort(404)
-    filters, errors = parse_filters(request.args)
+    filters, errors = parse_filters(request.args, current_user)
     if errors:  # the queue shows each filter's message beside it
         return redirect(url_for("claims.queue", **filter_args(request.args)))
     query = (queue_query(current_user, filters)

@@ -31,6 +31,7 @@ from hwc.accounts.operations import (
     update_user,
 )
 from hwc.accounts.sessions import end_session, open_credentials, start_session
+from hwc.core.form_errors import show_errors
 from hwc.core.redirects import safe_redirect_target
 from hwc.core.transaction import keep_on_error
 from hwc.extensions import db, limiter
@@ -102,11 +103,7 @@ INVALID_USER_MESSAGES = {
 def show_invalid_user(form, error: InvalidUser) -> None:
     """Put the reason on the field it concerns (or flash it when no field does)."""
     target, message = INVALID_USER_MESSAGES[error.args[0]]
-    field = getattr(form, target, None) if target and form is not None else None
-    if field is None:
-        flash(str(message), "error")
-        return
-    field.errors = [*field.errors, str(message)]
+    show_errors(form, {target or "": [message]})
 
 
 def chosen_region(form) -> Region | None:

@@ -39,6 +39,7 @@ from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.validation import ClaimValidationError, phone_example
 from hwc.core.choices import choices
 from hwc.core.db import local_date
+from hwc.core.form_errors import show_errors
 from hwc.core.transaction import keep_on_error
 from hwc.extensions import db
 from hwc.regions.models import Region
@@ -137,18 +138,6 @@ def local_parts(iso_text: str | None):
     return local.date(), local.time().replace(second=0, microsecond=0)
 
 
-def apply_errors(form, errors: dict, mapping: dict) -> None:
-    """Put the domain's field errors (``claimant.phone``) onto the form's fields."""
-    for name, messages in errors.items():
-        target = mapping.get(name)
-        field = getattr(form, target, None) if target else None
-        if field is None:
-            for message in messages:
-                flash(message, "error")
-            continue
-        field.errors = list(field.errors or []) + list(messages)
-
-
 @bp.route("/file/<client_uuid>/<step>", methods=["GET", "POST"])
 @roles_required(OFFICER)
 def file_step(client_uuid, step):
@@ -216,7 +205,7 @@ def claimant_step(draft):
         return uuid_taken()
     except ClaimValidationError as error:
         db.session.rollback()
-        apply_errors(form, error.errors, {
+        show_errors(form, error.errors, {
             "village": "village", "claimant.name": "name", "claimant.phone": "phone",
             "claimant.language": "language", "claimant.id_number": "id_number",
             "claimant.bank_account": "bank_account"})
@@ -259,7 +248,7 @@ def incident_step(draft):
         save_incident(draft, incident, actor=current_user)
     except ClaimValidationError as error:
         db.session.rollback()
-        apply_errors(form, error.errors, {
+        show_errors(form, error.errors, {
             "incident.occurred_at": "occurred_date", "incident.species": "species",
             "incident.lat": "lat", "incident.lon": "lon", "incident.accuracy": "accuracy",
             "incident.narrative": "narrative"})
@@ -296,14 +285,7 @@ def losses_step(draft):
         return uuid_taken()
     except ClaimValidationError as error:
         db.session.rollback()
-        for name, messages in error.errors.items():
-            if name.startswith("losses[") and "]." in name:
-                index, field = int(name[7:name.index("]")]), name.split("].", 1)[1]
-                if index < len(rows) and field in LOSS_FIELDS:
-                    rows[index].form[field].errors = list(messages)
-                    continue
-            for message in messages:
-                flash(message, "error")
+        show_errors(form, error.errors, {"losses": rows})
         return render_step(draft, "losses", form, 422, rates=rate_hints(draft))
     return next_step(draft, "losses")
 

@@ -18,6 +18,7 @@ from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyFo
 from hwc.claims.models import Claim, Evidence, Species
 from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.queues import queue_page, queue_statuses
+from hwc.core.form_errors import show_errors
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow.errors import TransitionRefused, WorkflowError
@@ -157,13 +158,7 @@ def act(code, action):
         if error.status == 404:
             abort(404)
         flash(error.message, "error")
-        for name, messages in error.errors.items():
-            target = name.split("[")[0].split(".")[0]
-            if hasattr(form, target) and target not in ("rows",):
-                getattr(form, target).errors = list(messages)
-            else:
-                for message in messages:
-                    flash(message, "error")
+        show_errors(form, error.errors, {"assessed": "rows"})
         claim = scoped_claim(code)
         return render_claim(claim, {action: form}, error.status if error.status != 404 else 422)
     flash(_("Done: the claim is now “%(status)s”.", status=claim.status.title), "success")

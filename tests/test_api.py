@@ -669,3 +669,23 @@ def test_an_assessed_amount_too_large_to_pay_is_422(api, rates):
         headers={"Accept-Language": "en"})
     assert is_problem(response, 422)["errors"] == {
         "losses[0]": ["The assessed amount is too large."]}
+
+
+@pytest.mark.parametrize(("number", "message"), [
+    ("1000000000000", "Too many digits."), ("0.0000001", "Too many digits."),
+    ("-3", "Must be at least 0."), ("abc", "Must be a number, such as 12 or 3.5."),
+])
+def test_a_number_gets_the_same_answer_when_filed_and_when_assessed(api, rates, number,
+                                                                      message):
+    officer, verifier = api("officer"), api("verifier")
+    en = {"Accept-Language": "en"}
+    body = claim_body()
+    body["losses"][0]["claimed_value"] = number
+    filed = officer.post("/api/v1/claims", json=body, headers=en)
+    assert is_problem(filed, 422)["errors"]["losses[0].claimed_value"] == [message]
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    assessed = verifier.post(f"/api/v1/claims/{code}/transitions", headers=en, json={
+        "action": "verify", "assessed": [{"index": 0, "unit_value": number}]})
+    assert is_problem(assessed, 422)["errors"]["assessed[0].unit_value"] == [message]

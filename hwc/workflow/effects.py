@@ -1,14 +1,14 @@
 """Effects: what a transition does to the claim besides its status. Each takes the action's
 data, refuses bad data with ``TransitionRefused``, and may name a different target status."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.pricing import PricingError, price_items
 from hwc.core.db import utcnow
-from hwc.core.money import MAX_INTEGER_DIGITS, fits_columns, parse_decimal
+from hwc.core.money import NumberRefused, read_number
 from hwc.core.settings import get_setting
 from hwc.workflow.errors import TransitionRefused
 from hwc.workflow.rules import REJECTION_REASONS
@@ -42,17 +42,10 @@ def _assessments(claim: Claim, data: dict) -> dict[int, tuple[Decimal | None, De
                 values.append(None)
                 continue
             try:
-                value = parse_decimal(raw)
-            except (InvalidOperation, ValueError):
-                errors.setdefault(f"{name}.{key}", []).append(_("Must be a number."))
+                values.append(read_number(raw, minimum=0))
+            except NumberRefused as refused:
+                errors.setdefault(f"{name}.{key}", []).append(refused.message)
                 values.append(None)
-                continue
-            if value < 0 or value.adjusted() >= MAX_INTEGER_DIGITS:
-                errors.setdefault(f"{name}.{key}", []).append(
-                    _("Must be zero or more, and not absurdly large."))
-            elif not fits_columns(value):
-                errors.setdefault(f"{name}.{key}", []).append(_("Too many digits."))
-            values.append(value)
         found[row["index"]] = tuple(values)
     if errors:
         raise TransitionRefused(_("Check the assessment."), errors)

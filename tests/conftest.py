@@ -83,10 +83,11 @@ def pytest_configure(config):
         "committed database, which is emptied and given the demo world back afterwards")
 
 
-def empty_tables(connection) -> None:
-    """Delete every row (the schema stays)."""
+def empty_tables(connection, *, truncate: bool = False) -> None:
+    """Delete every row (the schema stays). ``truncate`` (PostgreSQL) is faster but locks every
+    table against all other connections until the transaction ends: only for a committed one."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if connection.dialect.name == "postgresql":
+    if truncate and connection.dialect.name == "postgresql":
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
         for name in tables:
@@ -143,12 +144,12 @@ def _committing(app, wants_demo: bool):
     """The old way, for tests marked ``commits``: real commits, then the demo world restored."""
     if not wants_demo:
         with app.app_context(), db.engine.begin() as connection:
-            empty_tables(connection)
+            empty_tables(connection, truncate=True)
     yield
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
-            empty_tables(connection)
+            empty_tables(connection, truncate=True)
         load_demo(DEFAULT_PASSWORD)
         db.session.commit()
         db.session.remove()

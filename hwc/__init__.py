@@ -17,7 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; ``config`` overrides the environment (tests use it)."""
-    app = Flask(
+    from hwc.core.transaction import HWCFlask
+
+    app = HWCFlask(
         __name__,
         instance_path=(config or {}).get("HWC_INSTANCE_PATH") or instance_path_from_env(),
         instance_relative_config=True,
@@ -38,8 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from hwc import extensions
     from hwc.core.db import init_sqlite
+    from hwc.core.transaction import init_session_events
 
     init_sqlite()
+    init_session_events()
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True

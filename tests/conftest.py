@@ -1,11 +1,13 @@
-"""Fixtures: one app per test session on SQLite or PostgreSQL (``HWC_TEST_DB``), an emptied
-database after every test, the demo world, and clients logged in as any demo user."""
+"""Fixtures: one app per test session on SQLite or PostgreSQL (``HWC_TEST_DB``), each test in a
+transaction rolled back afterwards (or, marked ``commits``, on the committed database), the demo
+world loaded once, and clients logged in as any demo user."""
 
 import os
 import subprocess
 
 import flask_migrate
 import pytest
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
 
 from hwc import create_app
@@ -76,21 +78,85 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "commits: the test needs real commits seen by other connections (threads, a "
+        "live server, a second app): it runs outside the rolled-back transaction, on the "
+        "committed database, which is emptied and given the demo world back afterwards")
+
+
+def empty_tables(connection, *, truncate: bool = False) -> None:
+    """Delete every row (the schema stays). ``truncate`` (PostgreSQL) is faster but locks every
+    table against all other connections until the transaction ends: only for a committed one."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if truncate and connection.dialect.name == "postgresql":
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            connection.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - table names
+    # As ``flask db upgrade`` leaves it: the migrations seed the loss vocabulary.
+    connection.execute(LossTerm.__table__.insert(), seed_rows())
+
+
+def _honour_bind(session, mapper=None, clause=None, bind=None, **kwargs):
+    """Flask-SQLAlchemy picks the app's engine even when the session was given a connection to
+    join; the tests' sessions join the test's connection."""
+    if bind is None and session.bind is not None:
+        return session.bind
+    return FlaskSession.get_bind(session, mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def _demo_committed(app):
+    """The committed database holds the demo world, loaded once per session."""
+    db.session.session_factory.class_.get_bind = _honour_bind
+    with app.app_context():
+        load_demo(DEFAULT_PASSWORD)
+        db.session.commit()
+
+
 @pytest.fixture(autouse=True)
-def _empty_database(request, app):
-    """Every test starts from the database as ``flask db upgrade`` leaves it: empty but for
-    the loss vocabulary the migrations seed."""
+def _isolated(request, app, _demo_committed):
+    """Each test runs in a transaction that is rolled back afterwards: every session (the test's
+    own and each request's) joins it, and a commit releases a savepoint instead. A test that does
+    not ask for ``demo`` starts from empty tables (emptied inside that transaction)."""
+    wants_demo = "demo" in request.fixturenames
+    if request.node.get_closest_marker("commits"):
+        yield from _committing(app, wants_demo)
+        return
+    with app.app_context():
+        db.session.remove()
+        connection = db.engine.connect()
+    outer = connection.begin()
+    if not wants_demo:
+        empty_tables(connection)
+    factory = db.session.session_factory
+    original = dict(factory.kw)
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        factory.kw.clear()
+        factory.kw.update(original)
+        with app.app_context():
+            db.session.remove()
+        outer.rollback()
+        connection.close()
+
+
+def _committing(app, wants_demo: bool):
+    """The old way, for tests marked ``commits``: real commits, then the demo world restored."""
+    if not wants_demo:
+        with app.app_context(), db.engine.begin() as connection:
+            empty_tables(connection, truncate=True)
     yield
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    connection.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - table names
-            connection.execute(LossTerm.__table__.insert(), seed_rows())
+            empty_tables(connection, truncate=True)
+        load_demo(DEFAULT_PASSWORD)
+        db.session.commit()
+        db.session.remove()
 
 
 @pytest.fixture
@@ -113,10 +179,8 @@ def runner(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo world (regions and one user per role on each side of the border)."""
-    with app.app_context():
-        load_demo(DEFAULT_PASSWORD)
-        db.session.commit()
+    """The demo world (regions and one user per role on each side of the border): loaded once
+    per session; a test that does not ask for it sees empty tables."""
     return DEFAULT_PASSWORD
 
 

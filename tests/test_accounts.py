@@ -215,6 +215,7 @@ def test_every_login_path_checks_exactly_one_password_hash(ctx, demo, app, monke
     assert not authenticate("verifier", demo, address="192.0.2.1").ok  # still waiting
 
 
+@pytest.mark.commits
 def test_failures_are_shared_by_every_worker_process(app, database_url, tmp_path, demo):
     from hwc import create_app
     from tests.conftest import make_test_config

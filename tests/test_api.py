@@ -277,6 +277,23 @@ def test_claim_list_filters_by_status_and_region_and_pages(api):
         is_problem(verifier.get(f"/api/v1/claims?page={page}"), 422)
 
 
+
+def test_claim_list_reads_the_queue_filters_with_the_queue_messages(api):
+    officer = api("officer")
+    file_claim(officer)
+    boar = claim_body()
+    boar["incident"]["species"] = "wild_boar"
+    file_claim(officer, body=boar)
+    verifier = api("verifier")
+    assert verifier.get("/api/v1/claims?species=wild_boar").get_json()["total"] == 1
+    assert verifier.get("/api/v1/claims?date_to=2001-01-01").get_json()["total"] == 0
+    answer = verifier.get("/api/v1/claims?date_from=9999-12-31&species=dragon",
+                          headers={"Accept-Language": "en"})
+    is_problem(answer, 422)
+    assert answer.get_json()["errors"] == {
+        "species": ["Not one of the allowed values."],
+        "date_from": ["Use a date between 1970-01-01 and 2100-12-31."]}
+
 # --- evidence -------------------------------------------------------------------------------
 
 def test_evidence_upload_checks_content_not_name(api):
@@ -652,3 +669,24 @@ def test_an_assessed_amount_too_large_to_pay_is_422(api, rates):
         headers={"Accept-Language": "en"})
     assert is_problem(response, 422)["errors"] == {
         "losses[0]": ["Row 1 (Cattle): the assessed amount is too large."]}
+
+
+@pytest.mark.parametrize(("number", "message"), [
+    ("1000000000000", "Too many digits."), ("0.0000001", "Too many digits."),
+    ("-3", "Must be at least 0."), ("abc", "Must be a number, such as 12 or 3.5."),
+])
+def test_a_number_gets_the_same_answer_when_filed_and_when_assessed(api, rates, number,
+                                                                      message):
+    officer, verifier = api("officer"), api("verifier")
+    en = {"Accept-Language": "en"}
+    body = claim_body()
+    body["losses"][0]["claimed_value"] = number
+    filed = officer.post("/api/v1/claims", json=body, headers=en)
+    assert is_problem(filed, 422)["errors"]["losses[0].claimed_value"] == [message]
+    code = file_claim(officer)
+    officer.act(code, "submit")
+    verifier.act(code, "start_verification")
+    assessed = verifier.post(f"/api/v1/claims/{code}/transitions", headers=en, json={
+        "action": "verify", "assessed": [{"index": 0, "unit_value": number}]})
+    assert is_problem(assessed, 422)["errors"]["assessed[0].unit_value"] == [
+        f"Row 1 (Cattle), value of one unit: {message}"]  # the same, said of its loss row

@@ -32,7 +32,7 @@ def _english_and_small_checkpoint_interval(app, monkeypatch):
 
 def record_history(count: int = LENGTH) -> None:
     for number in range(1, count + 1):
-        record_event("note", comment=f"entry {number}")
+        record_event("settings_changed", comment=f"entry {number}")
     db.session.commit()
 
 
@@ -130,8 +130,12 @@ def test_verify_reads_events_and_checkpoints_in_batches(history, batch):
     assert (report.ok, report.bad_seq) == (False, 12)
 
 
-def test_the_demo_world_verifies_with_its_checkpoints(runner, demo, app):
+def test_the_demo_world_verifies_with_its_checkpoints(runner, app):
+    from hwc.demo.world import DEFAULT_PASSWORD, load_demo
+
     with app.app_context():
+        load_demo(DEFAULT_PASSWORD)  # at this module's small checkpoint interval
+        db.session.commit()
         assert db.session.scalars(select(AuditCheckpoint)).first() is not None
     assert verify(runner).exit_code == 0
 

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from tests.conftest import service_missing
 from tests.factories import jpeg_bytes
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.commits]
 
 CHROMIUM = os.environ.get("HWC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",

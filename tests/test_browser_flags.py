@@ -7,7 +7,7 @@ from hwc.extensions import db
 from tests.factories import claim_body, make_claim, set_region_setting
 from tests.test_browser import Person, browser, live_server  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.commits]
 
 
 def shown(code: str) -> str:

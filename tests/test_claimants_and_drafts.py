@@ -275,7 +275,7 @@ def test_an_officer_deletes_a_photo_of_a_draft_and_its_files_go_after_the_commit
     upload(officer, base, (10, 10, 10), (200, 10, 10))
     with app.app_context():
         first, second = photos_of(base)
-        code, first_id = first.claim.code, first.id
+        code, first_id, second_id = first.claim.code, first.id, second.id
         stored, sha = evidence_path(first), first.sha256
         assert officer.get(f"/claims/{code}/evidence/{first_id}?thumb=1").status_code == 200
         thumb = stored.with_name(stored.stem + ".thumb.jpg")
@@ -287,7 +287,7 @@ def test_an_officer_deletes_a_photo_of_a_draft_and_its_files_go_after_the_commit
     assert response.status_code == 302 and response.headers["Location"].endswith(
         base.removeprefix("http://localhost") + "/photos")
     with app.app_context():
-        assert [p.id for p in photos_of(base)] == [second.id]
+        assert [p.id for p in photos_of(base)] == [second_id]
         assert not stored.exists() and not thumb.exists()
         [event] = events("delete_evidence")
         assert event.changes["sha256"] == sha and event.actor.username == "officer"

@@ -63,6 +63,7 @@ def test_without_a_proxy_a_client_cannot_choose_its_own_address(app):
     assert throttled_address(app, **forged) == "198.51.100.7"
 
 
+@pytest.mark.commits
 def test_behind_one_proxy_the_client_address_comes_from_it(database_url, tmp_path, monkeypatch):
     from hwc.extensions import db
     from tests.conftest import make_test_config

@@ -1,6 +1,7 @@
 """The Alembic migrations build exactly the schema the models declare."""
 
 import flask_migrate
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -15,6 +16,7 @@ def test_migrations_and_models_agree(app):
         assert compare_metadata(context, db.metadata) == []
 
 
+@pytest.mark.commits
 def test_upgrade_from_empty_then_downgrade_and_upgrade_again(tmp_path):
     config = make_test_config(f"sqlite:///{tmp_path}/fresh.sqlite3", tmp_path)
     fresh = create_app(config)

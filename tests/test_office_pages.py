@@ -197,10 +197,12 @@ def test_verify_form_computes_the_amount(office, claims, app):
     ("return", {}, "This field is required."),
     ("propose_rejection", {"propose_rejection-comment": "x",
                            "propose_rejection-reason": "nonsense"}, "Not a valid choice"),
-    ("verify", {"verify-rows-0-quantity": "-3"}, "the assessed quantity must be zero or more"),
+    ("verify", {"verify-rows-0-quantity": "-3"},
+     "Row 1 (Cattle), assessed quantity: Must be at least 0."),
     ("verify", {"verify-rows-0-quantity": "1", "verify-rows-1-quantity": "2",
                 "verify-rows-2-quantity": "5"}, "Not the position of a loss."),
-    ("verify", {"verify-rows-0-quantity": "abc"}, "the assessed quantity must be a number."),
+    ("verify", {"verify-rows-0-quantity": "abc"},
+     "Row 1 (Cattle), assessed quantity: Must be a number, such as 12 or 3.5."),
 ])
 def test_action_form_errors_keep_the_claim_unchanged(office, claims, app, action, data,
                                                      message):
@@ -215,11 +217,12 @@ def test_action_form_errors_keep_the_claim_unchanged(office, claims, app, action
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"verify-rows-0-quantity": "1", "verify-rows-1-quantity": "abc"},
-     "Row 2 (Maize): the assessed quantity must be a number."),
+     "Row 2 (Maize), assessed quantity: Must be a number, such as 12 or 3.5."),
     ({"verify-rows-0-quantity": "-3", "verify-rows-1-quantity": "2"},
-     "Row 1 (Cattle): the assessed quantity must be zero or more, and not absurdly large."),
+     "Row 1 (Cattle), assessed quantity: Must be at least 0."),
     ({"verify-rows-0-quantity": "1", "verify-rows-0-unit_value": "x",
-      "verify-rows-1-quantity": "2"}, "Row 1 (Cattle): the value of one unit must be a number."),
+      "verify-rows-1-quantity": "2"},
+     "Row 1 (Cattle), value of one unit: Must be a number, such as 12 or 3.5."),
 ])
 def test_verifier_errors_name_the_loss_row_that_is_wrong(office, claims, app, data, message):
     code = claims["under_verification"]
@@ -259,8 +262,9 @@ def test_action_from_an_out_of_date_or_version_less_form_is_refused(office, clai
 
 def test_forbidden_action_is_refused(office, claims, app):
     code = claims["under_verification"]
-    response = office("approver").post(f"/claims/{code}/act/approve", data={})
-    assert response.status_code in (403, 409)
+    response = office("approver").post(f"/claims/{code}/act/approve", data={
+        "approve-version": version_of(app, code)})
+    assert response.status_code == 409  # an approver's action, but not in this status
     with app.app_context():
         assert Claim.by_code(code).status == ClaimStatus.under_verification
 
@@ -490,3 +494,39 @@ def test_an_invalid_form_for_an_unavailable_action_says_why(office, claims, code
                                        data={f"{action}-reason": "nonsense"})
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def approved_at_nothing(app, demo):
+    """An approved claim whose losses were assessed at nothing: approved 0.00 of 14,000 claimed."""
+    from hwc.accounts.models import User
+    from hwc.workflow.service import perform
+
+    with app.app_context():
+        claim = make_claim("under_verification")
+        perform(claim, "verify", actor=User.by_username("verifier"), findings="Nothing lost.",
+                assessed=[{"index": 0, "quantity": "0"}, {"index": 1, "quantity": "0"}])
+        perform(claim, "approve", actor=User.by_username("approver"))
+        db.session.commit()
+        assert claim.approved_total == 0 and claim.claimed_total > 0
+        return claim.code
+
+
+def test_an_approved_nothing_shows_as_nothing_everywhere_not_the_claimed_amount(
+        app, office, api, approved_at_nothing):
+    from hwc.claims.queues import sort_key
+
+    finance = office("finance")
+    queue = finance.get("/queue").get_data(as_text=True)
+    row = re.search(rf"{shown(approved_at_nothing)}.*?</tr>", queue, re.S).group(0)
+    assert re.search(r'class="amount"[^>]*>\D*0\.00<', row), row
+    assert "14,000" not in row
+    board = finance.get("/dashboard").get_data(as_text=True)
+    assert "14,000" not in board
+    amounts = api("finance").get(f"/api/v1/claims/{approved_at_nothing}").get_json()["amounts"]
+    assert amounts["current"] == "0.00"
+    with app.app_context():
+        claim = Claim.by_code(approved_at_nothing)
+        assert claim.current_amount == 0
+        assert db.session.scalar(db.select(sort_key("amount")[0]).where(
+            Claim.id == claim.id)) == 0

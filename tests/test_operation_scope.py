@@ -199,7 +199,6 @@ NO_ACTOR = {
     "operations.snapshot": "formats a claim the caller already holds for the audit trail",
     "evidence.evidence_path": "a path on disk; serving goes through evidence_bytes",
     "evidence.upload_dir": "the upload folder",
-    "evidence.remove_after_commit": "removes files of a photo already deleted by its caller",
     "filing.expire_empty_filings": "the system's housekeeping (flask hwc drafts expire): "
                                    "acts for no user and shows nothing",
     "filing.is_empty_filing": "a predicate on a filing the caller already holds",

@@ -12,6 +12,8 @@ from hwc.claims.models import Claim, FilingDraft
 from hwc.extensions import db
 from tests.factories import claim_body, import_rates, make_claim
 
+pytestmark = pytest.mark.commits
+
 THREADS = 8
 
 

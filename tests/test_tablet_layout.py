@@ -22,7 +22,7 @@ from tests.test_browser import Person
 browser = test_browser.browser
 live_server = test_browser.live_server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.commits]
 
 TAP = 44
 

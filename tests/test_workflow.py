@@ -97,28 +97,6 @@ def act(claim: Claim, action: str, username: str | None = None, **data) -> Claim
                    **{**default_data, **data})
 
 
-def claim_in(status: ClaimStatus, **kwargs) -> Claim:
-    """A claim in ``status``, reached through the workflow where the table leads there."""
-    if status in (S.draft, S.submitted, S.under_verification, S.returned, S.verified,
-                  S.rejected):
-        return make_claim(status.value, **kwargs)
-    if status == S.withdrawn:
-        claim = make_claim("submitted", **kwargs)
-        act(claim, "withdraw")
-        return claim
-    claim = make_claim("verified", **kwargs)
-    act(claim, "approve")  # 13575.00 CNY lies above the default threshold
-    assert claim.status == S.awaiting_second_approval
-    if status == S.awaiting_second_approval:
-        return claim
-    act(claim, "approve", "senior")
-    assert claim.status == S.approved
-    if status != S.approved:
-        claim.status = status  # vouchers are not part of this table: set it directly
-        db.session.flush()
-    return claim
-
-
 def events_of(claim: Claim) -> list[AuditEvent]:
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.claim_id == claim.id)
@@ -127,12 +105,6 @@ def events_of(claim: Claim) -> list[AuditEvent]:
 
 def flag_codes(claim: Claim) -> set[str]:
     return {flag.code for flag in claim_flags(claim, viewer=user("verifier"))}
-
-
-def file_claim(body: dict, officer: str = "officer") -> Claim:
-    actor = user(officer)
-    claim, _created = create_claim(parse_claim_input(body, actor), actor=actor)
-    return claim
 
 
 def claimant(**overrides) -> dict:
@@ -153,7 +125,7 @@ def world(ctx, demo):
 @pytest.mark.parametrize(("status", "action"), ACCEPTED,
                          ids=[f"{a}-from-{s}" for s, a in ACCEPTED])
 def test_action_is_accepted_from_its_source_states(world, status, action):
-    claim = claim_in(status)
+    claim = make_claim(status)
     username = ACTOR_IN_STATUS.get((action, status))
     (transition,) = [t for t in transitions_for(action) if status in t.sources]
     act(claim, action, username)
@@ -163,14 +135,14 @@ def test_action_is_accepted_from_its_source_states(world, status, action):
 @pytest.mark.parametrize(("status", "action"), REFUSED,
                          ids=[f"{a}-from-{s}" for s, a in REFUSED])
 def test_action_is_an_invalid_transition_from_every_other_state(world, status, action):
-    claim = claim_in(status)
+    claim = make_claim(status)
     with pytest.raises(InvalidTransition):
         act(claim, action)
     assert claim.status == status
 
 
 def test_unknown_action_is_refused_as_unknown(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     with pytest.raises(UnknownAction):
         perform(claim, "pay_twice", actor=user("verifier"))
 
@@ -178,7 +150,7 @@ def test_unknown_action_is_refused_as_unknown(world):
 @pytest.mark.parametrize(("action", "role"), ROLES_OUTSIDE,
                          ids=[f"{a}-by-{r}" for a, r in ROLES_OUTSIDE])
 def test_role_outside_the_table_may_not_take_the_action(world, action, role):
-    claim = claim_in(SOURCE_OF[action])
+    claim = make_claim(SOURCE_OF[action])
     with pytest.raises(RoleNotAllowed) as refused:
         perform(claim, action, actor=user(USER_OF_ROLE[role]),
                 **ACTOR_AND_DATA[action][1])
@@ -187,7 +159,7 @@ def test_role_outside_the_table_may_not_take_the_action(world, action, role):
 
 
 def test_a_refused_action_records_no_event(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     before = len(events_of(claim))
     with pytest.raises(RoleNotAllowed):
         act(claim, "start_verification", "approver")
@@ -197,25 +169,25 @@ def test_a_refused_action_records_no_event(world):
 # --- scope ----------------------------------------------------------------------------------
 
 def test_verifier_of_another_county_gets_not_found_for_a_claim(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     with pytest.raises(ClaimNotFound):
         act(claim, "start_verification", "ru_verifier")
     assert claim.status == S.submitted
 
 
 def test_officer_of_another_county_cannot_withdraw_a_claim(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     with pytest.raises(ClaimNotFound):
         act(claim, "withdraw", "ru_officer")
 
 
 def test_get_claim_finds_a_claim_in_scope(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     assert get_claim(claim.code, user("verifier")) is claim
 
 
 def test_get_claim_outside_scope_answers_like_a_claim_that_does_not_exist(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     with pytest.raises(ClaimNotFound) as outside:
         get_claim(claim.code, user("ru_verifier"))
     with pytest.raises(ClaimNotFound) as missing:
@@ -225,9 +197,9 @@ def test_get_claim_outside_scope_answers_like_a_claim_that_does_not_exist(world)
 
 
 def test_claims_in_scope_holds_only_the_users_area(world):
-    hunchun = claim_in(S.draft)
-    khasan = file_claim(claim_body(village="RU-PRI-KHS-SL", claimant=claimant(
-        phone="+79241234567", language="ru")), "ru_officer")
+    hunchun = make_claim(S.draft)
+    khasan = make_claim(officer="ru_officer", photo=False, body=claim_body(
+        village="RU-PRI-KHS-SL", claimant=claimant(phone="+79241234567", language="ru")))
     assert set(db.session.scalars(claims_in_scope(user("verifier")))) == {hunchun}
     assert set(db.session.scalars(claims_in_scope(user("ru_verifier")))) == {khasan}
 
@@ -235,7 +207,7 @@ def test_claims_in_scope_holds_only_the_users_area(world):
 # --- segregation of duties ------------------------------------------------------------------
 
 def test_filer_cannot_start_verification_of_their_own_claim(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     filer = claim.filed_by
     filer.role = Role.verifier
     db.session.flush()
@@ -244,7 +216,7 @@ def test_filer_cannot_start_verification_of_their_own_claim(world):
 
 
 def test_filer_cannot_approve_their_own_claim(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     filer = claim.filed_by
     filer.role = Role.approver
     db.session.flush()
@@ -253,7 +225,7 @@ def test_filer_cannot_approve_their_own_claim(world):
 
 
 def test_verifier_cannot_approve_a_claim_they_verified(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     verifier = claim.verified_by
     verifier.role = Role.approver
     db.session.flush()
@@ -263,7 +235,7 @@ def test_verifier_cannot_approve_a_claim_they_verified(world):
 
 
 def test_verifier_of_an_earlier_round_cannot_approve_after_a_send_back(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     first_verifier = claim.verified_by
     act(claim, "send_back", comment="count the maize again")
     other = create_user("verifier2", "a-long-password", Role.verifier, first_verifier.region,
@@ -278,7 +250,7 @@ def test_verifier_of_an_earlier_round_cannot_approve_after_a_send_back(world):
 
 
 def test_approver_of_an_earlier_round_cannot_verify_the_claim(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     act(claim, "send_back", comment="count the maize again")
     approver = user("approver")
     approver.role = Role.verifier
@@ -292,7 +264,7 @@ def test_approver_of_an_earlier_round_cannot_verify_the_claim(world):
     ("send_back", {"comment": "count again"}),
 ])
 def test_only_a_senior_approver_rejects_or_sends_back_at_the_second_level(world, action, data):
-    claim = claim_in(S.awaiting_second_approval)
+    claim = make_claim(S.awaiting_second_approval)
     other = create_user("approver2", "a-long-password", Role.approver, user("approver").region,
                         actor=None)
     with pytest.raises(RoleNotAllowed):
@@ -303,7 +275,7 @@ def test_only_a_senior_approver_rejects_or_sends_back_at_the_second_level(world,
 
 
 def test_verifier_cannot_reject_a_claim_they_verified(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     verifier = claim.verified_by
     verifier.role = Role.approver
     db.session.flush()
@@ -312,7 +284,7 @@ def test_verifier_cannot_reject_a_claim_they_verified(world):
 
 
 def test_first_approver_cannot_give_the_second_approval(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     act(claim, "approve", "senior")
     assert claim.status == S.awaiting_second_approval
     with pytest.raises(DutiesNotSeparated):
@@ -344,7 +316,7 @@ def test_crop_only_claim_can_be_submitted_without_photo(world):
     (S.rejected, "appeal"),
 ])
 def test_action_without_a_comment_is_refused(world, status, action):
-    claim = claim_in(status)
+    claim = make_claim(status)
     with pytest.raises(TransitionRefused) as refused:
         act(claim, action, comment="   ")
     assert "comment" in refused.value.errors
@@ -355,7 +327,7 @@ def test_action_without_a_comment_is_refused(world, status, action):
     (S.verified, "reject"), (S.under_verification, "propose_rejection"),
 ])
 def test_rejection_with_an_unknown_reason_is_refused(world, status, action):
-    claim = claim_in(status)
+    claim = make_claim(status)
     with pytest.raises(TransitionRefused) as refused:
         act(claim, action, reason="bad_luck")
     assert "reason" in refused.value.errors
@@ -363,14 +335,14 @@ def test_rejection_with_an_unknown_reason_is_refused(world, status, action):
 
 
 def test_rejection_records_its_reason(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     act(claim, "reject", reason="fraud_suspected")
     assert claim.reason == "fraud_suspected"
     assert claim.decided_at is not None
 
 
 def test_stale_version_is_refused(world):
-    claim = claim_in(S.draft)
+    claim = make_claim(S.draft)
     loaded_version = claim.version
     act(claim, "submit")
     with pytest.raises(StaleClaim):
@@ -379,7 +351,7 @@ def test_stale_version_is_refused(world):
 
 
 def test_current_version_is_accepted(world):
-    claim = claim_in(S.draft)
+    claim = make_claim(S.draft)
     act(claim, "submit", version=claim.version)
     assert claim.status == S.submitted
 
@@ -387,14 +359,14 @@ def test_current_version_is_accepted(world):
 # --- verification and pricing ---------------------------------------------------------------
 
 def test_verify_computes_the_assessed_total_from_the_schedule(world):
-    claim = claim_in(S.under_verification)
+    claim = make_claim(S.under_verification)
     act(claim, "verify")
     assert claim.assessed_total == Decimal("13575.00")
     assert claim.currency == "CNY"
 
 
 def test_verify_copies_rate_and_amount_onto_each_item(world):
-    claim = claim_in(S.under_verification)
+    claim = make_claim(S.under_verification)
     act(claim, "verify")
     cattle, maize = claim.items
     assert (cattle.rate_basis, cattle.rate_value, cattle.rate_unit, cattle.amount) == \
@@ -404,7 +376,7 @@ def test_verify_copies_rate_and_amount_onto_each_item(world):
 
 
 def test_verify_copies_the_schedule_in_force_onto_the_claim(world):
-    claim = claim_in(S.under_verification)
+    claim = make_claim(S.under_verification)
     in_force = claim_schedule(claim)
     act(claim, "verify")
     assert in_force is not None
@@ -412,14 +384,14 @@ def test_verify_copies_the_schedule_in_force_onto_the_claim(world):
 
 
 def test_verify_uses_assessed_quantities(world):
-    claim = claim_in(S.under_verification)
+    claim = make_claim(S.under_verification)
     act(claim, "verify", assessed=[{"index": 0, "quantity": "1"}])
     assert claim.items[0].assessed_quantity == Decimal("1")
     assert claim.assessed_total == Decimal("7575.00")
 
 
 def test_later_schedule_does_not_change_a_verified_claim(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     newer = import_rates(region_code="CN-JL-HC-CH-CM", effective_from=local_date(
         claim.occurred_at), text="kind,category,condition,unit,basis,rate,cap,currency\n"
         "livestock,cattle,dead,head,per_unit,9000,,CNY\ncrop,maize,,mu,per_unit,900,,CNY\n")
@@ -434,7 +406,7 @@ def test_later_schedule_does_not_change_a_verified_claim(world):
 
 
 def test_claim_verified_after_a_new_schedule_is_priced_with_it(world):
-    claim = claim_in(S.under_verification)
+    claim = make_claim(S.under_verification)
     newer = import_rates(region_code="CN-JL-HC-CH-CM", effective_from=local_date(
         claim.occurred_at), text="kind,category,condition,unit,basis,rate,cap,currency\n"
         "livestock,cattle,dead,head,per_unit,9000,,CNY\ncrop,maize,,mu,per_unit,900,,CNY\n")
@@ -458,14 +430,14 @@ def test_verify_is_refused_for_an_item_without_a_rate(world):
 # --- approval -------------------------------------------------------------------------------
 
 def test_approval_above_the_threshold_awaits_a_second_approval(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     act(claim, "approve")
     assert claim.status == S.awaiting_second_approval
     assert claim.approved_at is None
 
 
 def test_non_senior_approver_cannot_give_the_second_approval(world):
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     act(claim, "approve", "senior")
     with pytest.raises(RoleNotAllowed) as refused:
         act(claim, "approve", "approver")
@@ -474,7 +446,7 @@ def test_non_senior_approver_cannot_give_the_second_approval(world):
 
 
 def test_senior_approver_gives_the_second_approval(world):
-    claim = claim_in(S.awaiting_second_approval)
+    claim = make_claim(S.awaiting_second_approval)
     act(claim, "approve", "senior")
     assert claim.status == S.approved
     assert claim.approved_total == Decimal("13575.00")
@@ -485,7 +457,7 @@ def test_senior_approver_gives_the_second_approval(world):
 
 def test_approval_below_the_threshold_is_final(world):
     set_region_setting("CN", "second_approval_above", 100000)
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     act(claim, "approve")
     assert claim.status == S.approved
     assert claim.approved_total == Decimal("13575.00")
@@ -494,20 +466,20 @@ def test_approval_below_the_threshold_is_final(world):
 
 def test_approval_exactly_at_the_threshold_is_final(world):
     set_region_setting("CN", "second_approval_above", "13575.00")
-    claim = claim_in(S.verified)
+    claim = make_claim(S.verified)
     act(claim, "approve")
     assert claim.status == S.approved
 
 
 def test_rejected_claim_carries_no_approved_amount(world):
-    claim = claim_in(S.awaiting_second_approval)
+    claim = make_claim(S.awaiting_second_approval)
     act(claim, "reject", "senior")
     assert claim.status == S.rejected
     assert claim.approved_total is None
 
 
 def test_sending_back_clears_the_first_approval(world):
-    claim = claim_in(S.awaiting_second_approval)
+    claim = make_claim(S.awaiting_second_approval)
     act(claim, "send_back", "senior")
     assert claim.status == S.under_verification
     assert (claim.approved_by_id, claim.approved_total) == (None, None)
@@ -516,7 +488,7 @@ def test_sending_back_clears_the_first_approval(world):
 # --- events and signal ----------------------------------------------------------------------
 
 def test_every_transition_appends_exactly_one_event(world):
-    claim = claim_in(S.draft)
+    claim = make_claim(S.draft)
     before = events_of(claim)
     act(claim, "submit")
     after = events_of(claim)
@@ -528,7 +500,7 @@ def test_every_transition_appends_exactly_one_event(world):
 
 
 def test_event_records_the_changed_decision_values(world):
-    claim = claim_in(S.under_verification)
+    claim = make_claim(S.under_verification)
     act(claim, "verify")
     event = events_of(claim)[-1]
     assert event.actor_role == "verifier"
@@ -536,7 +508,7 @@ def test_event_records_the_changed_decision_values(world):
 
 
 def test_transition_sends_the_claim_transitioned_signal(world):
-    claim = claim_in(S.draft)
+    claim = make_claim(S.draft)
     received = []
 
     def receiver(sender, **kwargs):
@@ -554,7 +526,7 @@ def test_transition_sends_the_claim_transitioned_signal(world):
 
 
 def test_refused_transition_sends_no_signal(world):
-    claim = claim_in(S.draft)
+    claim = make_claim(S.draft)
     received = []
     with claim_transitioned.connected_to(lambda sender, **kw: received.append(sender)), \
             pytest.raises(InvalidTransition):
@@ -566,7 +538,7 @@ def test_refused_transition_sends_no_signal(world):
 
 def test_submission_sets_the_inspection_due_time_at_the_end_of_a_local_day(world):
     set_region_setting("CN", "inspect_within_days", 3)
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     db.session.expire_all()
     shanghai = ZoneInfo("Asia/Shanghai")
     last_day = claim.submitted_at.astimezone(shanghai).date() + timedelta(days=3)
@@ -586,14 +558,14 @@ def test_claim_reported_in_time_is_not_flagged_late(world):
 
 
 def test_claim_past_its_due_time_is_overdue(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     assert not is_overdue(claim, now=claim.due_at - timedelta(minutes=1))
     assert is_overdue(claim, now=claim.due_at + timedelta(minutes=1))
 
 
 def test_overdue_queue_holds_only_claims_past_their_due_time(world):
-    late = claim_in(S.submitted)
-    claim_in(S.submitted)
+    late = make_claim(S.submitted)
+    make_claim(S.submitted)
     late.due_at = utcnow() - timedelta(hours=1)
     db.session.flush()
     overdue = db.session.scalars(queue_query(user("verifier"), QueueFilters(overdue=True)))
@@ -601,7 +573,7 @@ def test_overdue_queue_holds_only_claims_past_their_due_time(world):
 
 
 def test_decided_claim_waits_on_nothing(world):
-    claim = claim_in(S.rejected)
+    claim = make_claim(S.rejected)
     assert claim.due_at is None
 
 
@@ -624,7 +596,7 @@ def test_decided_claim_waits_on_nothing(world):
 ])
 def test_allowed_actions_lists_exactly_the_permitted_actions(world, status, username,
                                                              expected):
-    claim = claim_in(status)
+    claim = make_claim(status)
     assert set(allowed_actions(claim, user(username))) == expected
 
 
@@ -819,13 +791,13 @@ def test_auditor_may_not_add_evidence(world):
 
 
 def test_verifier_adds_evidence_during_the_site_inspection(world):
-    claim = claim_in(S.under_verification)
+    claim = make_claim(S.under_verification)
     evidence = add_evidence(claim, jpeg_bytes((1, 2, 3)), actor=user("verifier"))
     assert evidence.uploaded_by == user("verifier")
 
 
 def test_officer_may_not_add_evidence_once_submitted(world):
-    claim = claim_in(S.submitted)
+    claim = make_claim(S.submitted)
     with pytest.raises(EvidenceNotAllowed):
         add_evidence(claim, jpeg_bytes((1, 2, 3)), actor=user("officer"))
 

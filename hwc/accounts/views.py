@@ -33,7 +33,9 @@ from hwc.accounts.operations import (
     users_in_scope,
 )
 from hwc.accounts.sessions import end_session, open_credentials, start_session
+from hwc.core.form_errors import show_errors
 from hwc.core.redirects import safe_redirect_target
+from hwc.core.transaction import keep_on_error
 from hwc.extensions import db, limiter
 from hwc.regions.models import Region
 
@@ -52,7 +54,7 @@ def login():
                               address=request.remote_addr)
         if result.ok:
             start_session(result.user)
-        db.session.commit()  # a failure must be counted too
+        keep_on_error()  # a failure must be counted too
         if result.ok:
             login_user(result.user)
             return redirect(safe_redirect_target(form.next.data) or url_for("core.index"))
@@ -77,7 +79,6 @@ def login():
 @bp.post("/logout")
 def logout():
     end_session(current_user)
-    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
@@ -107,11 +108,7 @@ INVALID_USER_MESSAGES = {
 def show_invalid_user(form, error: InvalidUser) -> None:
     """Put the reason on the field it concerns (or flash it when no field does)."""
     target, message = INVALID_USER_MESSAGES[error.args[0]]
-    field = getattr(form, target, None) if target and form is not None else None
-    if field is None:
-        flash(str(message), "error")
-        return
-    field.errors = [*field.errors, str(message)]
+    show_errors(form, {target or "": [message]})
 
 
 def chosen_region(form) -> Region | None:
@@ -143,7 +140,6 @@ def new_user():
         db.session.rollback()
         show_invalid_user(form, error)
         return render_template("accounts/new_user.html", form=form), 422
-    db.session.commit()
     flash(_("User %(username)s was created.", username=user.username), "info")
     return redirect(url_for("accounts.users"))
 
@@ -186,7 +182,6 @@ def edit_user(user_id: int):
         db.session.rollback()
         show_invalid_user(form, error)
         return render_edit(user, form, status=422)
-    db.session.commit()
     if changes:
         flash(_("The changes to %(username)s were saved.", username=user.username), "info")
     else:
@@ -206,7 +201,6 @@ def deactivate(user_id: int):
         db.session.rollback()
         show_invalid_user(None, error)
         return render_edit(user, status=422)
-    db.session.commit()
     flash(_("%(username)s can no longer log in; their sessions have ended.",
             username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
@@ -219,7 +213,6 @@ def reactivate(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     reactivate_user(user, actor=current_user)
-    db.session.commit()
     flash(_("%(username)s can log in again.", username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
@@ -237,7 +230,6 @@ def reset_password(user_id: int):
         db.session.rollback()
         show_invalid_user(form, error)
         return render_edit(user, password_form=form, status=422)
-    db.session.commit()
     flash(_("The password of %(username)s was changed; their sessions have ended.",
             username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
@@ -250,7 +242,6 @@ def end_sessions(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     end_user_sessions(user, actor=current_user)
-    db.session.commit()
     flash(_("Every session of %(username)s has ended and their API tokens no longer work.",
             username=user.username), "info")
     return redirect(url_for("accounts.edit_user", user_id=user.id))

@@ -137,7 +137,7 @@ SCHEMAS = {
                                    {"kind": "crop", "category": "maize",
                                     "condition": "damaged", "quantity": "3.5", "unit": "mu"}]}},
     "Amounts": {"type": "object", "properties": {
-        k: MONEY for k in ("claimed", "assessed", "approved", "paid")}},
+        k: MONEY for k in ("claimed", "assessed", "approved", "paid", "current")}},
     "ClaimSummary": {"type": "object", "properties": {
         "code": {"type": "string"}, "status": {"enum": [s.value for s in ClaimStatus]},
         "status_label": {"type": "string"}, "village": {"type": "string"},

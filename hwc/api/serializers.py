@@ -52,7 +52,7 @@ def user_json(user: User) -> dict:
 
 def event_json(event: AuditEvent, zone: tzinfo | None = None) -> dict:
     return {
-        "seq": event.seq, "action": event.action,
+        "seq": event.seq, "action": event.action, "title": event.title,
         "actor": event.actor.username if event.actor else None, "role": event.actor_role,
         "from_status": event.from_status, "to_status": event.to_status,
         "comment": event.comment, "changes": event.changes, "at": iso(event.created_at, zone),
@@ -108,7 +108,8 @@ def claim_summary_json(claim: Claim) -> dict:
 def amounts_json(claim: Claim) -> dict:
     return {key: money_string(value, claim.currency) for key, value in (
         ("claimed", claim.claimed_total), ("assessed", claim.assessed_total),
-        ("approved", claim.approved_total), ("paid", claim.paid_total))}
+        ("approved", claim.approved_total), ("paid", claim.paid_total),
+        ("current", claim.current_amount))}
 
 
 def claim_json(claim: Claim, viewer: User) -> dict:

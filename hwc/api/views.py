@@ -16,7 +16,8 @@ from hwc.claims.evidence import (
     add_evidence,
     evidence_bytes,
 )
-from hwc.claims.models import Claim, ClaimStatus, Evidence
+from hwc.claims.filters import apply_filters, parse_filters
+from hwc.claims.models import Claim, Evidence
 from hwc.claims.operations import (
     ClaimLocked,
     IdempotencyConflict,
@@ -26,6 +27,7 @@ from hwc.claims.operations import (
 )
 from hwc.claims.photos import PhotosBusy
 from hwc.claims.validation import ClaimValidationError, parse_claim_changes, parse_claim_input
+from hwc.core.transaction import keep_on_error
 from hwc.extensions import csrf, db, limiter
 from hwc.regions.models import Region
 from hwc.workflow.errors import WorkflowError
@@ -55,12 +57,9 @@ def require_token():
 
 
 @bp.after_request
-def commit_or_rollback(response):
-    """Commit once per request: only a successful answer keeps its changes."""
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
+def never_stored(response):
+    """Answers carry personal data: no cache keeps them. (The request's transaction is settled
+    once, for pages and the API alike: ``hwc.core.transaction``.)"""
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -107,7 +106,7 @@ def token():
                          kind="bad-credentials")
     result = authenticate(username, password, address=request.remote_addr)
     if not result.ok:
-        db.session.commit()  # the failure count must stick
+        keep_on_error()  # the failure count must stick
         if result.wait_seconds:
             raise ApiProblem(429, _("Too many failed attempts. Please wait and try again."),
                              kind="locked", headers={"Retry-After": str(result.wait_seconds)})
@@ -163,20 +162,11 @@ def claim(code):
 
 @bp.get("/claims")
 def claims():
-    query = claims_in_scope(g.api_user)
-    errors = {}
-    status = request.args.get("status")
-    if status:
-        if status not in {s.value for s in ClaimStatus}:
-            errors["status"] = [_("Unknown status.")]
-        query = query.where(Claim.status == status)
-    region_code = request.args.get("region")
-    if region_code:
-        region = Region.by_code(region_code)
-        if region is None or not g.api_user.can_see_region(region):
-            errors["region"] = [_("Choose a region in your area.")]
-        else:
-            query = query.where(Claim.village_id.in_(Region.subtree_ids(region)))
+    filters, problems = parse_filters(request.args, g.api_user)
+    errors = {name: [message] for name, message in problems.items()}
+    query = apply_filters(claims_in_scope(g.api_user), filters, g.api_user)
+    if filters.status is not None:
+        query = query.where(Claim.status == filters.status)
     page = request.args.get("page", "1")
     if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
         errors["page"] = [_("Must be a whole number from 1 to %(max)d.", max=MAX_PAGE)]

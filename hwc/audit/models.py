@@ -35,6 +35,13 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
 
+    @property
+    def title(self) -> str:
+        """What happened, as a timeline says it ("Submitted"), in the reader's language."""
+        from hwc.audit.events import event_title
+
+        return event_title(self.action)
+
     def __repr__(self) -> str:
         return f"<AuditEvent {self.seq} {self.action} {self.from_status}->{self.to_status}>"
 

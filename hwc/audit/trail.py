@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
+from hwc.audit.events import EventKind, event_kind
 from hwc.audit.keys import AuditKey, audit_key
 from hwc.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
 from hwc.audit.signing import (
@@ -82,7 +83,7 @@ def _lock_head() -> AuditHead:
 
 
 def record_event(
-    action: str,
+    action: EventKind | str,
     *,
     actor=None,
     claim=None,
@@ -95,7 +96,9 @@ def record_event(
     ``HWC_AUDIT_CHECKPOINT_EVERY`` events); call inside the transaction that makes the change.
 
     A head whose signature does not hold is never re-signed here, so new events cannot hide a
-    truncation or a rewrite: the trail stays unverifiable until an operator looks into it."""
+    truncation or a rewrite: the trail stays unverifiable until an operator looks into it.
+    ``action`` must be one of the ``EventKind``s (``UnknownEventKind`` otherwise)."""
+    action = event_kind(action)
     head, key = _lock_head(), audit_key()
     trusted = head_problem(head, key) is None
     event = _append(head, action, actor=actor, claim=claim, from_status=from_status,
@@ -120,7 +123,7 @@ def _append(head: AuditHead, action: str, *, actor, claim, from_status, to_statu
         claim_id=claim.id if claim is not None else None,
         actor_id=actor.id if actor is not None else None,
         actor_role=str(actor.role) if actor is not None else "system",
-        action=action,
+        action=str(action),
         from_status=str(from_status) if from_status is not None else None,
         to_status=str(to_status) if to_status is not None else None,
         comment=comment or "",
@@ -164,7 +167,7 @@ def write_checkpoint(*, accept_head: bool = False) -> AuditCheckpoint:
             "the head was signed by no key or by a lost one, run “flask hwc audit checkpoint "
             "--accept-head”.", problem=problem))
     if problem:
-        _append(head, "accept_audit_head", actor=None, claim=None, from_status=None,
+        _append(head, EventKind.accept_audit_head, actor=None, claim=None, from_status=None,
                 to_status=None, comment="",
                 changes={"signed_by": {"from": head.key_fingerprint, "to": key.fingerprint}})
     checkpoint = db.session.scalar(select(AuditCheckpoint).where(AuditCheckpoint.seq == head.seq))

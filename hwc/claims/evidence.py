@@ -8,14 +8,13 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from hwc.accounts.models import User
 from hwc.audit.trail import record_event
 from hwc.claims.models import Claim, Evidence
 from hwc.claims.photos import EvidenceRejected, bare_jpeg, clean_photo
 from hwc.core.settings import get_setting
+from hwc.core.transaction import after_commit
 from hwc.extensions import db
 from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.service import can, check_scope
@@ -117,7 +116,8 @@ def delete_evidence(evidence: Evidence, *, actor: User) -> None:
     claim.evidence.remove(evidence)
     db.session.delete(evidence)
     db.session.flush()
-    remove_after_commit(path, path.with_name(path.stem + ".thumb.jpg"))
+    thumb = path.with_name(path.stem + ".thumb.jpg")
+    after_commit(lambda: [file.unlink(missing_ok=True) for file in (path, thumb)])
 
 
 def set_caption(evidence: Evidence, caption: str, *, actor: User) -> None:
@@ -136,30 +136,6 @@ def set_caption(evidence: Evidence, caption: str, *, actor: User) -> None:
                      "caption": {"from": evidence.caption, "to": caption}})
     evidence.caption = caption
     db.session.flush()
-
-
-# Files to remove once the session's outermost transaction commits (forgotten if it rolls
-# back). Releasing or rolling back a savepoint leaves them waiting for the outer transaction.
-_FILES_TO_REMOVE = "hwc.files_to_remove"
-
-
-def remove_after_commit(*paths: Path) -> None:
-    """Remove ``paths`` after the current transaction commits (nothing happens on rollback)."""
-    db.session().info.setdefault(_FILES_TO_REMOVE, []).extend(paths)
-
-
-@event.listens_for(Session, "after_commit")
-def _remove_files(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    for path in session.info.pop(_FILES_TO_REMOVE, []):
-        path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_files(session: Session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(_FILES_TO_REMOVE, None)
 
 
 THUMB_SIDE = 320

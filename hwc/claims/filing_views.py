@@ -51,6 +51,8 @@ from hwc.claims.pricing import claim_schedule, item_rate
 from hwc.claims.validation import ClaimValidationError, phone_example
 from hwc.core.choices import choices
 from hwc.core.db import local_date, utcnow
+from hwc.core.form_errors import show_errors
+from hwc.core.transaction import keep_on_error
 from hwc.extensions import db
 from hwc.losses.vocabulary import vocabulary_at
 from hwc.regions.models import Region
@@ -115,7 +117,6 @@ def edit_claim(code):
         draft = filing_for_claim(officer_claim(code), current_user)
     except ClaimNotFound:
         abort(404)
-    db.session.commit()
     return redirect(url_for("claims.file_step", client_uuid=draft.client_uuid, step="losses"))
 
 
@@ -148,7 +149,6 @@ def delete_filing_page(client_uuid):
         message = _("This claim has already been filed, so it cannot be deleted; withdraw it "
                     "on its page instead.")
         return render_template("errors/error.html", code=409, message=message), 409
-    db.session.commit()
     flash(_("The unfinished claim was deleted."), "success")
     return redirect(url_for("claims.my_claims"))
 
@@ -193,18 +193,6 @@ def local_parts(iso_text: str | None, zone: ZoneInfo):
         # A draft saved before incident times were bounded (year 1) shows empty fields.
         return None, None
     return local.date(), local.time().replace(second=0, microsecond=0)
-
-
-def apply_errors(form, errors: dict, mapping: dict) -> None:
-    """Put the domain's field errors (``claimant.phone``) onto the form's fields."""
-    for name, messages in errors.items():
-        target = mapping.get(name)
-        field = getattr(form, target, None) if target else None
-        if field is None:
-            for message in messages:
-                flash(message, "error")
-            continue
-        field.errors = list(field.errors or []) + list(messages)
 
 
 @bp.route("/file/<client_uuid>/<step>", methods=["GET", "POST"])
@@ -275,14 +263,13 @@ def claimant_step(draft):
         abort(404)
     except ClaimValidationError as error:
         db.session.rollback()
-        apply_errors(form, error.errors, {
+        show_errors(form, error.errors, {
             "village": "village", "claimant.id": "existing", "claimant.name": "name",
             "claimant.phone": "phone", "claimant.language": "language",
             "claimant.id_number": "id_number", "claimant.bank_account": "bank_account",
             "claimant.different_person": "different_person"})
         return render_step(draft, "claimant", form, 422,
                            phone_example=phone_example(village_shown(form)))
-    db.session.commit()
     return next_step(draft, "claimant")
 
 
@@ -322,12 +309,11 @@ def incident_step(draft):
         save_incident(draft, incident, actor=current_user)
     except ClaimValidationError as error:
         db.session.rollback()
-        apply_errors(form, error.errors, {
+        show_errors(form, error.errors, {
             "incident.occurred_at": "occurred_date", "incident.species": "species",
             "incident.lat": "lat", "incident.lon": "lon", "incident.accuracy": "accuracy",
             "incident.narrative": "narrative"})
         return render_step(draft, "incident", form, 422, zone=zone)
-    db.session.commit()
     return next_step(draft, "incident")
 
 
@@ -363,16 +349,8 @@ def losses_step(draft):
         return uuid_taken()
     except ClaimValidationError as error:
         db.session.rollback()
-        for name, messages in error.errors.items():
-            if name.startswith("losses[") and "]." in name:
-                index, field = int(name[7:name.index("]")]), name.split("].", 1)[1]
-                if index < len(rows) and field in LOSS_FIELDS:
-                    rows[index].form[field].errors = list(messages)
-                    continue
-            for message in messages:
-                flash(message, "error")
+        show_errors(form, error.errors, {"losses": rows})
         return render_step(draft, "losses", form, 422, rates=rate_hints(draft))
-    db.session.commit()
     return next_step(draft, "losses")
 
 
@@ -404,12 +382,10 @@ def photos_step(draft):
     if not form.validate_on_submit():
         return render_photos(draft, form, 422 if request.method == "POST" else 200)
     caption_errors = save_captions(claim)
-    if caption_errors:
-        db.session.rollback()
+    if caption_errors:  # a 422 stores nothing
         return render_photos(draft, form, 422, caption_errors)
     files = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
     if not files and "next" in request.form:
-        db.session.commit()
         return next_step(draft, "photos")
     added = 0
     for upload in files:
@@ -419,7 +395,7 @@ def photos_step(draft):
         except (EvidenceRejected, EvidenceNotAllowed) as error:
             message = getattr(error, "message", _("You may not add photos now."))
             form.photos.errors = [*form.photos.errors, f"{upload.filename}: {message}"]
-    db.session.commit()
+    keep_on_error()  # the photos that were accepted stay, and the captions
     if form.photos.errors:
         return render_photos(draft, form, 422)
     if added:
@@ -466,7 +442,6 @@ def review_step(draft):
             flash(error.message, "error")
             return render_step(draft, "review", form, 422, schedule=claim_schedule(claim),
                                item_rate=item_rate)
-        db.session.commit()
         return redirect(url_for("claims.filed", code=claim.code))
     return render_step(draft, "review", form, schedule=claim_schedule(claim),
                        item_rate=item_rate)

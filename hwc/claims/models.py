@@ -14,8 +14,10 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    func,
     select,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hwc.accounts.models import User
@@ -180,6 +182,21 @@ class Claim(db.Model):
     @classmethod
     def by_code(cls, code: str) -> "Claim | None":
         return db.session.scalar(select(cls).where(cls.code == code))
+
+    @hybrid_property
+    def current_amount(self) -> Decimal:
+        """What the claim is worth at its stage: paid, else approved, else assessed, else
+        claimed. An amount of 0.00 is an amount (an approval of nothing), not a missing one."""
+        for amount in (self.paid_total, self.approved_total, self.assessed_total):
+            if amount is not None:
+                return amount
+        return self.claimed_total
+
+    @current_amount.inplace.expression
+    @classmethod
+    def _current_amount_expression(cls):
+        return func.coalesce(cls.paid_total, cls.approved_total, cls.assessed_total,
+                             cls.claimed_total)
 
     @property
     def photos(self) -> list["Evidence"]:

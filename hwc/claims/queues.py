@@ -3,17 +3,14 @@ now), filters, sorting and keyset pages."""
 
 import base64
 import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, func
 
 from hwc.accounts.models import User
-from hwc.claims.models import Claim, ClaimStatus, Species
-from hwc.core.db import utcnow
-from hwc.regions.models import Region
-from hwc.regions.settings import settings_for
+from hwc.claims.filters import QueueFilters, apply_filters
+from hwc.claims.models import Claim, ClaimStatus
 from hwc.workflow.service import (
     acts_on_claims,
     claims_in_scope,
@@ -35,24 +32,11 @@ def queue_statuses(user: User) -> tuple[ClaimStatus, ...]:
     return tuple(status for status in ClaimStatus if status in waiting)
 
 
-@dataclass
-class QueueFilters:
-    region: Region | None = None
-    status: ClaimStatus | None = None
-    species: Species | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    overdue: bool = False
-    sort: str = "due"
-    after: str | None = None
-
-
 def sort_key(sort: str):
-    amount = func.coalesce(Claim.approved_total, Claim.assessed_total, Claim.claimed_total)
     return {
         "due": (func.coalesce(Claim.due_at, FAR_FUTURE), True),
         "reported": (Claim.reported_at, False),
-        "amount": (amount, False),
+        "amount": (Claim.current_amount, False),
     }[sort]
 
 
@@ -90,20 +74,7 @@ def queue_query(user: User, filters: QueueFilters) -> Select:
         query = query.where(waiting_on(user))
     if filters.status is not None and filters.status in queue_statuses(user):
         query = query.where(Claim.status == filters.status)
-    if filters.region is not None and user.can_see_region(filters.region):
-        query = query.where(Claim.village_id.in_(Region.subtree_ids(filters.region)))
-    if filters.species is not None:
-        query = query.where(Claim.species == filters.species)
-    zone = settings_for(user.region).zone  # dates typed by the viewer are the viewer's days
-    if filters.date_from is not None:
-        query = query.where(Claim.occurred_at >= datetime.combine(filters.date_from, time(),
-                                                                  zone))
-    if filters.date_to is not None:
-        query = query.where(Claim.occurred_at < datetime.combine(
-            filters.date_to + timedelta(days=1), time(), zone))
-    if filters.overdue:
-        query = query.where(Claim.due_at.is_not(None), Claim.due_at < utcnow())
-    return query
+    return apply_filters(query, filters, user)
 
 
 def queue_page(user: User, filters: QueueFilters) -> tuple[list[Claim], str | None]:

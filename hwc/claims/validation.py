@@ -8,7 +8,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import phonenumbers
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from hwc.claims.models import Species
 from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
-from hwc.core.money import fits_columns, parse_decimal
+from hwc.core.money import NumberRefused, read_number
 from hwc.losses.models import CODE, HEAD, LIVESTOCK, Condition
 from hwc.losses.vocabulary import Vocabulary, category_title, kind_title, vocabulary_at
 from hwc.regions.models import Region, RegionLevel
@@ -105,21 +105,10 @@ def _decimal(errors, name, value, *, required=False, minimum=None, maximum=None,
             errors.add(name, _("This field is required."))
         return None
     try:
-        number = parse_decimal(value)
-    except (InvalidOperation, ValueError):
-        errors.add(name, _("Must be a number, such as 12 or 3.5."))
+        return read_number(value, minimum=minimum, maximum=maximum, positive=positive)
+    except NumberRefused as refused:
+        errors.add(name, refused.message)
         return None
-    if positive and number <= 0:
-        errors.add(name, _("Must be more than zero."))
-    elif minimum is not None and number < minimum:
-        errors.add(name, _("Must be at least %(min)s.", min=minimum))
-    elif maximum is not None and number > maximum:
-        errors.add(name, _("Must be at most %(max)s.", max=maximum))
-    elif not fits_columns(number):
-        errors.add(name, _("Too many digits."))
-    else:
-        return number
-    return None
 
 
 def _choice(errors, name, value, enum, *, required=True):

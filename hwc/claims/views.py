@@ -20,12 +20,13 @@ from hwc.claims.evidence import (
     evidence_bytes,
     may_change_photo,
 )
+from hwc.claims.filters import filter_args, parse_filters
 from hwc.claims.flags import acknowledge_flags, acknowledged_codes, claim_flags
 from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyForm
-from hwc.claims.models import Claim, ClaimStatus, Evidence, Species
+from hwc.claims.models import Claim, Evidence, Species
 from hwc.claims.pricing import claim_schedule, item_rate
-from hwc.claims.queues import QueueFilters, queue_page, queue_statuses
-from hwc.core.edge import DateOutOfRange, parse_date
+from hwc.claims.queues import queue_page, queue_statuses
+from hwc.core.form_errors import show_errors
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.workflow.errors import TransitionRefused, WorkflowError
@@ -59,45 +60,10 @@ def reason_titles() -> dict[str, str]:
     return {code: reason_title(code) for code in REJECTION_REASONS}
 
 
-# The query-string keys of the queue's filters: links to other pages and exports carry only
-# these, never whatever else a URL held (``fmt``, ``_scheme``, ``endpoint`` break ``url_for``).
-FILTER_ARGS = ("region", "status", "species", "date_from", "date_to", "overdue", "sort")
-
-
-def filter_args(args) -> dict[str, str]:
-    return {name: args[name] for name in FILTER_ARGS if args.get(name)}
-
-
-def parse_filters(args) -> tuple[QueueFilters, dict]:
-    filters, errors = QueueFilters(), {}
-    if args.get("region"):
-        filters.region = Region.by_code(args["region"])
-        if filters.region is None or not current_user.can_see_region(filters.region):
-            errors["region"] = _("Choose a region in your area.")
-            filters.region = None
-    for name, enum in (("status", ClaimStatus), ("species", Species)):
-        if args.get(name):
-            try:
-                setattr(filters, name, enum(args[name]))
-            except ValueError:
-                errors[name] = _("Not one of the allowed values.")
-    for name in ("date_from", "date_to"):
-        if args.get(name):
-            try:
-                setattr(filters, name, parse_date(args[name]))
-            except DateOutOfRange as error:
-                errors[name] = error.message
-    filters.overdue = args.get("overdue") == "1"
-    filters.sort = args.get("sort") if args.get("sort") in ("due", "reported", "amount") else (
-        "due" if acts_on_claims(current_user) else "reported")
-    filters.after = args.get("after") or None
-    return filters, errors
-
-
 @bp.get("/queue")
 @roles_required(*OFFICE_ROLES)
 def queue():
-    filters, errors = parse_filters(request.args)
+    filters, errors = parse_filters(request.args, current_user)
     claims, next_token = queue_page(current_user, filters)
     regions = db.session.scalars(Region.subtree(*current_user.scope_regions)).all()
     args = filter_args(request.args)
@@ -122,7 +88,6 @@ def batch_approve():
     if not form.validate_on_submit():
         abort(400)
     results = approve_batch(request.form.getlist("codes"), actor=current_user)
-    db.session.commit()
     return render_template("claims/batch_result.html", results=results)
 
 
@@ -176,7 +141,6 @@ def acknowledge(code):
         done = acknowledge_flags(claim, request.form.getlist("flags"), actor=current_user)
     except WorkflowError as error:
         abort(error.status)
-    db.session.commit()
     if done:
         flash(_("The warnings are acknowledged."), "success")
     return redirect(url_for("claims.claim_page", code=claim.code))
@@ -220,16 +184,9 @@ def act(code, action):
         if error.status == 404:
             abort(404)
         flash(error.message, "error")
-        for name, messages in error.errors.items():
-            target = name.split("[")[0].split(".")[0]
-            if hasattr(form, target) and target not in ("rows",):
-                getattr(form, target).errors = list(messages)
-            else:
-                for message in messages:
-                    flash(message, "error")
+        show_errors(form, error.errors, {"assessed": "rows"})
         claim = scoped_claim(code)
         return render_claim(claim, {action: form}, error.status if error.status != 404 else 422)
-    db.session.commit()
     flash(_("Done: the claim is now “%(status)s”.", status=claim.status.title), "success")
     return redirect(url_for("claims.claim_page", code=claim.code))
 
@@ -273,7 +230,6 @@ def delete_photo(code, evidence_id):
         db.session.rollback()
         message = _("This photo can no longer be changed.")
         return render_template("errors/error.html", code=403, message=message), 403
-    db.session.commit()
     flash(_("The photo was deleted."), "success")
     if request.form.get("back") == "filing":
         return redirect(url_for("claims.file_step", client_uuid=claim.client_uuid,

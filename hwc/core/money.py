@@ -51,6 +51,35 @@ def parse_decimal(text) -> Decimal:
     return value
 
 
+class NumberRefused(ValueError):
+    """Input that is not a number HWC keeps; ``message`` says why, in the reader's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def read_number(value, *, minimum=None, maximum=None, positive: bool = False) -> Decimal:
+    """The number a person or a client typed (text or a JSON number), within the bounds given
+    and within what the quantity and money columns keep (``fits_columns``); ``NumberRefused``
+    with the reason otherwise. The one reading of decimal input, for forms and the API alike."""
+    from flask_babel import gettext as _
+
+    try:
+        number = parse_decimal(value)
+    except (InvalidOperation, ValueError):
+        raise NumberRefused(_("Must be a number, such as 12 or 3.5.")) from None
+    if positive and number <= 0:
+        raise NumberRefused(_("Must be more than zero."))
+    if minimum is not None and number < minimum:
+        raise NumberRefused(_("Must be at least %(min)s.", min=minimum))
+    if maximum is not None and number > maximum:
+        raise NumberRefused(_("Must be at most %(max)s.", max=maximum))
+    if not fits_columns(number):
+        raise NumberRefused(_("Too many digits."))
+    return number
+
+
 def fits_columns(number: Decimal) -> bool:
     """Whether ``number`` has at most ``MAX_INTEGER_DIGITS`` digits before the point and
     ``MAX_PLACES`` after: what the database keeps of a quantity or an amount."""

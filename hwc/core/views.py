@@ -32,7 +32,6 @@ def set_language():
         from hwc.accounts.operations import set_language as set_user_language
 
         set_user_language(current_user, chosen)
-        db.session.commit()
     response = redirect(safe_redirect_target(request.form.get("next")) or url_for("core.index"))
     response.set_cookie(
         LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hwc.accounts.models import User
 from hwc.claims.deadlines import WAITING_STEP
-from hwc.claims.models import Claim, ClaimStatus
+from hwc.claims.models import ClaimStatus
 from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
@@ -87,14 +87,6 @@ def township_of(region: Region, cache: dict) -> Region:
     return node
 
 
-def amount_of(claim: Claim) -> Decimal:
-    for value in (claim.paid_total, claim.approved_total, claim.assessed_total,
-                  claim.claimed_total):
-        if value is not None:
-            return value
-    return Decimal(0)
-
-
 def build_dashboard(user: User) -> Dashboard:
     """Count and sum the claims in ``user``'s area; times in days, from report to decision and
     to payment."""
@@ -113,8 +105,8 @@ def build_dashboard(user: User) -> Dashboard:
         if status in SET_ASIDE:
             board.set_aside_by_status[(status, claim.currency)] += claim.claimed_total
         else:
-            board.amounts_by_status[(status, claim.currency)] += amount_of(claim)
-            board.amounts_by_currency[claim.currency] += amount_of(claim)
+            board.amounts_by_status[(status, claim.currency)] += claim.current_amount
+            board.amounts_by_currency[claim.currency] += claim.current_amount
         if claim.due_at is not None and claim.due_at < now:
             board.overdue_by_step[WAITING_STEP[status]] += 1
         if claim.decided_at is not None:

@@ -6,9 +6,9 @@ from sqlalchemy.orm import selectinload
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import OFFICE_ROLES
+from hwc.claims.filters import filter_args, parse_filters
 from hwc.claims.models import Claim
 from hwc.claims.queues import queue_query
-from hwc.claims.views import filter_args, parse_filters
 from hwc.dashboard import exports
 from hwc.dashboard.charts import charts
 from hwc.dashboard.stats import build_dashboard
@@ -37,7 +37,7 @@ def export(fmt):
     """The claims of the filtered queue (every page), in CSV, XLSX or GeoJSON."""
     if fmt not in FORMATS:
         abort(404)
-    filters, errors = parse_filters(request.args)
+    filters, errors = parse_filters(request.args, current_user)
     if errors:  # the queue shows each filter's message beside it
         return redirect(url_for("claims.queue", **filter_args(request.args)))
     query = (queue_query(current_user, filters)

@@ -38,6 +38,5 @@ def new():
         field = form[error.field]
         field.errors = [*field.errors, error.message]
         return render_template("losses/new.html", form=form), 422
-    db.session.commit()
     flash(_("“%(name)s” was added.", name=term.display_name()), "info")
     return redirect(url_for("losses.index"))

@@ -54,7 +54,6 @@ def import_page():
     except ScheduleImportError as error:
         db.session.rollback()
         return render_template("rates/import.html", form=form, problems=error.problems), 422
-    db.session.commit()
     flash(ngettext("Imported %(num)d rate into “%(name)s”.",
                    "Imported %(num)d rates into “%(name)s”.",
                    len(imported.rates), name=imported.name), "success")

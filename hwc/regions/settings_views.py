@@ -103,7 +103,6 @@ def region_settings(code: str):
             if error.key == "second_approval_above" else None
         field.errors = [*field.errors, setting_message(error.key, places)]
         return render_region_page(region, form, 422)
-    db.session.commit()
     flash(_("The settings of %(region)s were saved.", region=region.display_name())
           if changes else _("Nothing was changed."), "info")
     return redirect(url_for("settings.region_settings", code=region.code))
@@ -128,6 +127,5 @@ def deployment():
         field = form[error.key]
         field.errors = [*field.errors, setting_message(error.key)]
         return render_template("regions/deployment_settings.html", form=form), 422
-    db.session.commit()
     flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")
     return redirect(url_for("settings.deployment"))

@@ -76,7 +76,6 @@ def new():
         db.session.rollback()
         form.code.errors = [*form.code.errors, _("This code cannot be used.")]
         return render_template("regions/new.html", form=form), 422
-    db.session.commit()
     flash(_("Region %(code)s was created.", code=region.code), "info")
     return redirect(url_for("regions.index"))
 
@@ -110,5 +109,4 @@ def edit(code: str):
         flash(_("The changes to %(code)s were saved.", code=region.code), "info")
     else:
         flash(_("Nothing was changed."), "info")
-    db.session.commit()
     return redirect(url_for("regions.edit", code=region.code))

@@ -1,14 +1,14 @@
 """Effects: what a transition does to the claim besides its status. Each takes the action's
 data, refuses bad data with ``TransitionRefused``, and may name a different target status."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.pricing import PricingError, price_items
 from hwc.core.db import utcnow
-from hwc.core.money import MAX_INTEGER_DIGITS, fits_columns, parse_decimal
+from hwc.core.money import NumberRefused, read_number
 from hwc.losses.vocabulary import category_title
 from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.errors import TransitionRefused
@@ -23,24 +23,19 @@ def resubmitted(claim: Claim, actor, data: dict) -> None:
     claim.submitted_at = utcnow()
 
 
-def _row(claim: Claim, index: int, problem: str) -> str:
-    """``problem`` said of loss row ``index`` as the verifier sees it: "Row 2 (Cattle): …"."""
-    return _("Row %(row)d (%(loss)s): %(problem)s", row=index + 1,
-             loss=category_title(claim.items[index].category, claim.items[index].kind),
-             problem=problem)
+def _row(claim: Claim, index: int, problem: str, key: str | None = None) -> str:
+    """``problem`` said of loss row ``index`` as the verifier sees it: "Row 2 (Cattle): …", or
+    with the field: "Row 2 (Cattle), assessed quantity: …"."""
+    loss = category_title(claim.items[index].category, claim.items[index].kind)
+    if key is None:
+        return _("Row %(row)d (%(loss)s): %(problem)s", row=index + 1, loss=loss,
+                 problem=problem)
+    return _("Row %(row)d (%(loss)s), %(field)s: %(problem)s", row=index + 1, loss=loss,
+             field=_field(key), problem=problem)
 
 
-def _value_problems(key: str) -> dict[str, str]:
-    """What can be wrong with an assessed quantity or value of one unit, in whole sentences."""
-    if key == "quantity":
-        return {"not_number": _("the assessed quantity must be a number."),
-                "out_of_range": _("the assessed quantity must be zero or more, and not "
-                                  "absurdly large."),
-                "too_many_digits": _("the assessed quantity has too many digits.")}
-    return {"not_number": _("the value of one unit must be a number."),
-            "out_of_range": _("the value of one unit must be zero or more, and not "
-                              "absurdly large."),
-            "too_many_digits": _("the value of one unit has too many digits.")}
+def _field(key: str) -> str:
+    return _("assessed quantity") if key == "quantity" else _("value of one unit")
 
 
 def _assessments(claim: Claim, data: dict) -> dict[int, tuple[Decimal | None, Decimal | None]]:
@@ -63,20 +58,12 @@ def _assessments(claim: Claim, data: dict) -> dict[int, tuple[Decimal | None, De
             if raw is None or raw == "":
                 values.append(None)
                 continue
-            problem = None
             try:
-                value = parse_decimal(raw)
-            except (InvalidOperation, ValueError):
-                value, problem = None, "not_number"
-            else:
-                if value < 0 or value.adjusted() >= MAX_INTEGER_DIGITS:
-                    problem = "out_of_range"
-                elif not fits_columns(value):
-                    problem = "too_many_digits"
-            if problem is not None:
+                values.append(read_number(raw, minimum=0))
+            except NumberRefused as refused:
                 errors.setdefault(f"{name}.{key}", []).append(
-                    _row(claim, row["index"], _value_problems(key)[problem]))
-            values.append(value)
+                    _row(claim, row["index"], refused.message, key))
+                values.append(None)
         found[row["index"]] = tuple(values)
     if errors:
         raise TransitionRefused(_("Check the assessment."), errors)

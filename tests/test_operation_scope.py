@@ -193,6 +193,7 @@ CALLS.update({
 
 # Public functions that touch no claim, claimant, evidence or filing of anyone's, and why.
 NO_ACTOR = {
+    "service.add_condition": "wiring at start-up: a feature adds a rule to can()",
     "operations.claim_is_open": "a predicate on a claim the caller already holds",
     "operations.default_currency": "reads the village's settings, no personal data",
     "operations.same_name": "compares two strings",

@@ -36,6 +36,12 @@ def init_app(app) -> None:
     from hwc.claims.blueprint import bp
 
     app.register_blueprint(bp)
+    from hwc.claims.flags import unacknowledged_flags
+    from hwc.workflow.rules import BATCH_APPROVE
+    from hwc.workflow.service import add_condition
+
+    add_condition(app, BATCH_APPROVE,  # a warning stops batch approval until acknowledged
+                  lambda user, claim: not unacknowledged_flags(claim, viewer=user))
     app.add_template_filter(money, "money")
     app.add_template_filter(quantity, "quantity")
 

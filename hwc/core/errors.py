@@ -1,6 +1,6 @@
 """Error pages: translated, never a stack trace."""
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,12 +23,28 @@ MESSAGES = {
 }
 
 
+# Paths whose errors another feature answers in its own format (the API: problem+json), each with
+# the function that renders them: ``(status, detail, kind=, headers=)`` → response.
+ERROR_FORMATS = "hwc.error_formats"
+
+
+def answer_errors_under(app, prefix: str, render) -> None:
+    """Let ``render`` answer every error under the path ``prefix``."""
+    app.extensions.setdefault(ERROR_FORMATS, {})[prefix] = render
+
+
+def _own_format():
+    for prefix, render in current_app.extensions.get(ERROR_FORMATS, {}).items():
+        if request.path.startswith(prefix):
+            return render
+    return None
+
+
 def render_error(error: HTTPException):
     code = error.code or 500
-    if request.path.startswith("/api/"):
-        from hwc.api.problems import problem_response
-
-        return problem_response(code)
+    render = _own_format()
+    if render is not None:
+        return render(code)
     message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if isinstance(error, Refused):  # refused at the edge, with the reason
         message = error.description
@@ -40,10 +56,9 @@ BUSY = _l("The system is busy. Please try again in a moment.")
 
 
 def _answer(code: int, message, kind: str, headers: dict | None = None):
-    if request.path.startswith("/api/"):
-        from hwc.api.problems import problem_response
-
-        return problem_response(code, str(message), kind=kind, headers=headers)
+    render = _own_format()
+    if render is not None:
+        return render(code, str(message), kind=kind, headers=headers)
     return render_template("errors/error.html", code=code, message=message), code, headers or {}
 
 
@@ -58,8 +73,6 @@ def handle_integrity(error: IntegrityError):
     administrators creating one username at once): the later one is told to reload (409).
     Operations check what they can first; this is the backstop, so it is logged."""
     db.session.rollback()
-    from flask import current_app
-
     current_app.logger.warning("integrity conflict answered 409: %s", error.orig)
     return _answer(409, MESSAGES[409], "conflict")
 
@@ -82,8 +95,6 @@ def register_conflict_handlers(target) -> None:
 
 def handle_unexpected(error: Exception):
     db.session.rollback()
-    from flask import current_app
-
     current_app.logger.exception("unhandled error")
     return render_template("errors/error.html", code=500, message=MESSAGES[500]), 500
 

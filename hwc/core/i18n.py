@@ -80,16 +80,26 @@ def select_locale() -> str:
     return current_app.config["HWC_DEFAULT_LOCALE"]
 
 
+VIEWER_ZONE = "hwc.viewer_zone"
+
+
 def viewer_zone() -> ZoneInfo:
     """The time zone in force in the logged-in user's own region (the deployment's for the
-    root administrator and for visitors)."""
-    # The settings live with the regions, above this module; asked only at run time.
-    from hwc.regions.settings import settings_for
-
+    root administrator and for visitors). The regions feature, which keeps the settings, gives
+    the answer (``set_viewer_zone``); without it, the deployment's ``HWC_TIMEZONE``."""
+    find = current_app.extensions.get(VIEWER_ZONE)
+    if find is None:
+        return ZoneInfo(current_app.config["HWC_TIMEZONE"])
     region = None
     if has_request_context() and current_user and current_user.is_authenticated:
         region = current_user.region
-    return settings_for(region).zone
+    return find(region)
+
+
+def set_viewer_zone(app, find) -> None:
+    """Let ``find(region)`` (region: the viewer's own, None for root and visitors) say which
+    time zone a viewer reads times in."""
+    app.extensions[VIEWER_ZONE] = find
 
 
 def select_timezone() -> str:

@@ -91,10 +91,6 @@ class Setting(db.Model):
         return f"<Setting {self.key}={self.value}>"
 
 
-class NotRoot(PermissionError):
-    """Only the root administrator changes the deployment's own settings."""
-
-
 @cache
 def time_zone_names() -> frozenset[str]:
     """Every IANA time zone name this system knows (from ``zoneinfo``)."""
@@ -221,23 +217,3 @@ def set_setting(key: str, value) -> None:
         row.value = text
     db.session.flush()
     forget_cached_settings()
-
-
-def change_settings(values: dict, *, actor) -> dict:
-    """Save the deployment settings whose value differs from the one in force and write one
-    audit event naming each (``{key: {"from": …, "to": …}}``); returns those changes. Every
-    value is checked before any is stored. Only the root administrator may (``NotRoot``)."""
-    from hwc.audit.trail import record_event
-
-    if not getattr(actor, "is_root", False):
-        raise NotRoot()
-    typed = {key: check_setting(key, value) for key, value in values.items()}
-    changes = {}
-    for key, value in typed.items():
-        current = get_setting(key)
-        if value != current:
-            set_setting(key, value)
-            changes[key] = {"from": current, "to": get_setting(key)}
-    if changes:
-        record_event("settings_changed", actor=actor, changes=changes)
-    return changes

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hwc.audit.trail import record_event
 from hwc.core.money import currency_places, round_money
 from hwc.core.settings import (
     REGIONAL_KEYS,
@@ -22,6 +23,7 @@ from hwc.core.settings import (
     forget_cached_settings,
     get_setting,
     read_stored,
+    set_setting,
     stored_text,
 )
 from hwc.extensions import db
@@ -192,7 +194,6 @@ def change_region_settings(region: Region, values: Mapping[str, object], *, acto
     and the region's own value before and after (None: inherited). Returns
     ``{key: {"from": …, "to": …}}``."""
     from hwc.accounts.models import Role
-    from hwc.audit.trail import record_event
 
     if actor.role != Role.admin or not actor.can_see_region(region):
         raise RegionNotFound(region.code)
@@ -205,4 +206,26 @@ def change_region_settings(region: Region, values: Mapping[str, object], *, acto
             changes[key] = {"from": before.get(key), "to": typed[key]}
             record_event("region_setting_changed", actor=actor, changes={
                 "region": region.code, "key": key, "from": before.get(key), "to": typed[key]})
+    return changes
+
+
+class NotRoot(PermissionError):
+    """Only the root administrator changes the deployment's own settings."""
+
+
+def change_settings(values: dict, *, actor) -> dict:
+    """Save the deployment settings whose value differs from the one in force and write one
+    audit event naming each (``{key: {"from": …, "to": …}}``); returns those changes. Every
+    value is checked before any is stored. Only the root administrator may (``NotRoot``)."""
+    if not getattr(actor, "is_root", False):
+        raise NotRoot()
+    typed = {key: check_setting(key, value) for key, value in values.items()}
+    changes = {}
+    for key, value in typed.items():
+        current = get_setting(key)
+        if value != current:
+            set_setting(key, value)
+            changes[key] = {"from": current, "to": get_setting(key)}
+    if changes:
+        record_event("settings_changed", actor=actor, changes=changes)
     return changes

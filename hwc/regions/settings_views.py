@@ -11,18 +11,15 @@ from flask_login import current_user
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
 from hwc.core.money import currency_places
-from hwc.core.settings import (
-    REGIONAL_KEYS,
-    InvalidSetting,
-    NotRoot,
-    change_settings,
-)
+from hwc.core.settings import REGIONAL_KEYS, InvalidSetting
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.regions.settings import (
     Jurisdiction,
+    NotRoot,
     RegionNotFound,
     change_region_settings,
+    change_settings,
     own_settings,
     settings_for,
 )

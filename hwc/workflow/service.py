@@ -77,6 +77,22 @@ def check_transition(claim: Claim, action: str, actor: User,
     return transition
 
 
+# What features above the workflow add to one of ``can``'s answers, by action: ``condition(user,
+# claim) -> bool``, each of which must hold too (the claims feature: batch approval needs every
+# warning acknowledged). Kept per app, so a feature's rule never outlives its app.
+CONDITIONS = "hwc.can_conditions"
+
+
+def add_condition(app, action: str, condition) -> None:
+    app.extensions.setdefault(CONDITIONS, {}).setdefault(action, []).append(condition)
+
+
+def _conditions(action: str) -> list:
+    from flask import current_app
+
+    return current_app.extensions.get(CONDITIONS, {}).get(action, [])
+
+
 def can(user: User, action: str, claim: Claim) -> bool:
     """Whether ``user`` may do ``action`` to ``claim`` now, data permitting (a step that only
     lacks data the user can give counts as possible). ``action`` is a workflow action, answered
@@ -85,9 +101,8 @@ def can(user: User, action: str, claim: Claim) -> bool:
     if action == VIEW:
         return user.can_see_region(claim.village)
     if action == BATCH_APPROVE:
-        from hwc.claims.flags import unacknowledged_flags
-
-        return can(user, "approve", claim) and not unacknowledged_flags(claim, viewer=user)
+        return can(user, "approve", claim) and all(
+            condition(user, claim) for condition in _conditions(BATCH_APPROVE))
     if action in CLAIM_ACTIONS:
         return any(can(user, step, claim) for step in CLAIM_ACTIONS[action])
     if action not in ACTIONS:

@@ -9,6 +9,7 @@ from datetime import date
 
 import flask_migrate
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from hwc import PROJECT_ROOT, create_app
@@ -96,10 +97,11 @@ def test_rate_import_refuses_an_unknown_category_listing_the_line_and_known_ones
                 "livestock,cattle,dead,head,per_unit,6000,,CNY\n"
                 "livestock,maize,,head,per_unit,10,,CNY\n"
                 "crop,yak,,mu,per_unit,450,,CNY\n")
-    with pytest.raises(ScheduleImportError) as refused:
+    with pytest.raises(ScheduleImportError) as refused, force_locale("en"):
         import_schedule(csv_text, region=Region.by_code("CN-JL-HC"),
                         effective_from=date(2030, 1, 1), actor=None)
-    problems = {(p.line, p.column): p.message for p in refused.value.problems}
+    with force_locale("en"):
+        problems = {(p.line, p.column): str(p.message) for p in refused.value.problems}
     assert set(problems) == {(3, "category"), (4, "category")}
     assert problems[(3, "category")].startswith("Line 3:")
     assert "maize" in problems[(3, "category")]

@@ -9,6 +9,7 @@ from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.pricing import PricingError, price_items
 from hwc.core.db import utcnow
 from hwc.core.money import NumberRefused, read_number
+from hwc.extensions import db
 from hwc.losses.vocabulary import category_title
 from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.errors import TransitionRefused
@@ -25,8 +26,10 @@ def resubmitted(claim: Claim, actor, data: dict) -> None:
 
 def _row(claim: Claim, index: int, problem: str, key: str | None = None) -> str:
     """``problem`` said of loss row ``index`` as the verifier sees it: "Row 2 (Cattle): …", or
-    with the field: "Row 2 (Cattle), assessed quantity: …"."""
-    loss = category_title(claim.items[index].category, claim.items[index].kind)
+    with the field: "Row 2 (Cattle), assessed quantity: …". Reading the category's name must
+    not write the refused values first (PostgreSQL would refuse an amount too large)."""
+    with db.session.no_autoflush:
+        loss = category_title(claim.items[index].category, claim.items[index].kind)
     if key is None:
         return _("Row %(row)d (%(loss)s): %(problem)s", row=index + 1, loss=loss,
                  problem=problem)

@@ -90,6 +90,52 @@ def test_resubmit_refuses_a_category_of_another_kind(app, api, loss, message):
     assert "losses[0].category" in response.get_json()["errors"]
 
 
+# --- the condition fits the kind: only animals die or are injured ---------------------------
+
+DEAD_MAIZE = {"kind": "crop", "category": "maize", "condition": "dead", "quantity": "2",
+              "unit": "mu"}
+DEAD_MAIZE_MESSAGE = "“Dead” does not fit “Crop”"
+
+
+def test_api_refuses_dead_maize_naming_the_condition(api):
+    response = api("officer").post("/api/v1/claims", json=claim_body(losses=[DEAD_MAIZE]),
+                                   headers={"Accept-Language": "en"})
+    assert response.status_code == 422, response.get_json()
+    [message] = response.get_json()["errors"]["losses[0].condition"]
+    assert message.startswith(DEAD_MAIZE_MESSAGE) and "Damaged" in message
+
+
+def test_filing_form_refuses_injured_maize(login_as):
+    officer = english(login_as("officer"))
+    base = start(officer)
+    assert officer.post(base + "/claimant", data=CLAIMANT).status_code == 302
+    assert officer.post(base + "/incident", data=INCIDENT).status_code == 302
+    loss = {**DEAD_MAIZE, "condition": "injured"}
+    response = officer.post(base + "/losses", data={f"rows-0-{k}": v for k, v in loss.items()})
+    assert response.status_code == 422
+    assert any("“Injured” does not fit “Crop”" in error for error in errors(response)), \
+        errors(response)
+
+
+def test_resubmit_refuses_dead_maize_and_keeps_the_claim(app, api):
+    with app.app_context():
+        code = make_claim("returned").code
+        db.session.commit()
+    response = api("officer").act(code, "resubmit", losses=[DEAD_MAIZE])
+    assert response.status_code == 422
+    assert "losses[0].condition" in response.get_json()["errors"]
+
+
+def test_damaged_crops_and_beehives_and_dead_cattle_are_accepted(api):
+    losses = [{**DEAD_MAIZE, "condition": "damaged"},
+              {"kind": "livestock", "category": "bee_hive", "condition": "damaged",
+               "quantity": "1", "unit": "item"},
+              {"kind": "livestock", "category": "cattle", "condition": "dead", "quantity": "1",
+               "unit": "head"}]
+    response = api("officer").post("/api/v1/claims", json=claim_body(losses=losses))
+    assert response.status_code == 201, response.get_json()
+
+
 # --- rate schedules name known categories ---------------------------------------------------
 
 def test_rate_import_refuses_an_unknown_category_listing_the_line_and_known_ones(ctx, demo):

@@ -18,7 +18,7 @@ from hwc.config import LANGUAGES
 from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
 from hwc.core.money import NumberRefused, read_number
-from hwc.losses.models import CODE, HEAD, LIVESTOCK, Condition
+from hwc.losses.models import CODE, HEAD, LIVESTOCK, Condition, condition_fits
 from hwc.losses.vocabulary import Vocabulary, category_title, kind_title, vocabulary_at
 from hwc.regions.models import Region, RegionLevel
 
@@ -272,6 +272,11 @@ def parse_loss(errors, data, index, vocabulary: Vocabulary) -> LossInput | None:
     elif category and kind is not None:
         check_category(errors, f"{prefix}.category", vocabulary, kind, category)
     condition = _choice(errors, f"{prefix}.condition", data.get("condition"), Condition)
+    if condition is not None and kind is not None and not condition_fits(kind, condition):
+        errors.add(f"{prefix}.condition", _(
+            "“%(condition)s” does not fit “%(kind)s”: only animals die or are injured; choose "
+            "“%(damaged)s”.", condition=condition.title, kind=kind_title(kind),
+            damaged=Condition.damaged.title))
     quantity = _decimal(errors, f"{prefix}.quantity", data.get("quantity"), required=True,
                         positive=True)
     unit = _term(errors, f"{prefix}.unit", data.get("unit"),

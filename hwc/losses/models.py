@@ -40,6 +40,13 @@ class Condition(TitledEnum):
 
 set_titles(Condition, {"dead": _l("Dead"), "injured": _l("Injured"), "damaged": _l("Damaged")})
 
+# Only animals die or are injured; anything (a field of maize, a shed, a bee hive) is damaged.
+LIVING_CONDITIONS = frozenset({Condition.dead, Condition.injured})
+
+
+def condition_fits(kind: str, condition: Condition) -> bool:
+    return kind == LIVESTOCK or condition not in LIVING_CONDITIONS
+
 
 class LossTerm(db.Model):
     """A kind of loss (``livestock``), a category of a kind (``cattle`` of livestock) or a unit

@@ -554,3 +554,25 @@ def test_a_damaged_photo_is_refused_with_a_message_or_stored_bare(app, data):
             assert refused.message in {DAMAGED, TOO_MANY_PIXELS, WRONG_FORMAT}
         else:
             assert_bare_jpeg(photo.jpeg)
+
+
+# --- a save retried after a dropped connection stores a photo once ----------------------------
+
+def test_the_same_photo_sent_again_to_a_claim_is_kept_once(claim):
+    data = jpeg_bytes((90, 120, 30))
+    first = add(claim, data)
+    again = add(claim, data, name="retry.jpg")
+    assert again.id == first.id
+    assert len(claim.evidence) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.claim_id == claim.id, AuditEvent.action == "add_evidence")) == 1
+    other = add(claim, jpeg_bytes((10, 200, 30)))  # another photo is another photo
+    assert len(claim.evidence) == 2 and other.id != first.id
+
+
+def test_a_photo_upload_retried_through_the_page_leaves_one_photo(officer_page, app):
+    data = jpeg_bytes((200, 30, 30))
+    assert officer_page(data).status_code == 302
+    assert officer_page(data).status_code == 302  # the retry of a save whose answer was lost
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Evidence)) == 1

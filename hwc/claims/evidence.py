@@ -47,7 +47,8 @@ def add_evidence(claim: Claim, data: bytes, *, actor: User, original_name: str =
     Raises ``EvidenceNotAllowed`` when the actor may not add evidence now, and
     ``EvidenceRejected`` (with a translated message) for anything that is not an acceptable
     photo, or ``PhotosBusy`` (one of them) when the worker is busy decoding other photos;
-    nothing is stored then.
+    nothing is stored then. The same file sent again to the same claim (a tablet retrying a
+    save whose answer was lost) returns the photo already kept and stores nothing.
     """
     check_scope(claim, actor)
     if not may_add_evidence(claim, actor):
@@ -57,12 +58,16 @@ def add_evidence(claim: Claim, data: bytes, *, actor: User, original_name: str =
                                  mb=get_setting("max_upload_bytes") // (1024 * 1024)))
     if not data:
         raise EvidenceRejected(_("The file is empty."))
+    digest = hashlib.sha256(data).hexdigest()
+    kept = next((photo for photo in claim.evidence if photo.sha256 == digest), None)
+    if kept is not None:
+        return kept
     photo = clean_photo(data, zone=jurisdiction_of(claim).zone)
     evidence = Evidence(
         claim=claim, stored_name=f"{uuid.uuid4().hex}.jpg",
         original_name=(original_name or "")[:255], content_type="image/jpeg",
         size=len(photo.jpeg), width=photo.width, height=photo.height,
-        sha256=hashlib.sha256(data).hexdigest(), captured_at=photo.captured_at, lat=photo.lat,
+        sha256=digest, captured_at=photo.captured_at, lat=photo.lat,
         lon=photo.lon, caption=(caption or "")[:255], uploaded_by=actor)
     db.session.add(evidence)
     db.session.flush()

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
+from hwc.core.form_errors import show_errors
 from hwc.extensions import db
 from hwc.losses.forms import TermForm
 from hwc.losses.operations import InvalidTerm, add_term
@@ -35,8 +36,7 @@ def new():
                         kind=form.kind.data or None, region=region, actor=current_user)
     except InvalidTerm as error:
         db.session.rollback()
-        field = form[error.field]
-        field.errors = [*field.errors, error.message]
+        show_errors(form, {error.field: [error.message]})
         return render_template("losses/new.html", form=form), 422
     flash(_("“%(name)s” was added.", name=term.display_name()), "info")
     return redirect(url_for("losses.index"))

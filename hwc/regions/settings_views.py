@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
+from hwc.core.form_errors import show_errors
 from hwc.core.money import currency_places
 from hwc.core.settings import REGIONAL_KEYS, InvalidSetting
 from hwc.extensions import db
@@ -95,10 +96,9 @@ def region_settings(code: str):
         abort(404)
     except InvalidSetting as error:
         db.session.rollback()
-        field = form[error.key]
         places = currency_places(form.currency_in_force()) \
             if error.key == "second_approval_above" else None
-        field.errors = [*field.errors, setting_message(error.key, places)]
+        show_errors(form, {error.key: [setting_message(error.key, places)]})
         return render_region_page(region, form, 422)
     flash(_("The settings of %(region)s were saved.", region=region.display_name())
           if changes else _("Nothing was changed."), "info")
@@ -121,8 +121,7 @@ def deployment():
         abort(403)
     except InvalidSetting as error:
         db.session.rollback()
-        field = form[error.key]
-        field.errors = [*field.errors, setting_message(error.key)]
+        show_errors(form, {error.key: [setting_message(error.key)]})
         return render_template("regions/deployment_settings.html", form=form), 422
     flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")
     return redirect(url_for("settings.deployment"))

@@ -28,10 +28,7 @@ from hwc.core.settings import (
 )
 from hwc.extensions import db
 from hwc.regions.models import PATH_SEPARATOR, Region
-
-
-class RegionNotFound(LookupError):
-    """No such region in the actor's area (the same answer as no such region)."""
+from hwc.regions.operations import RegionNotFound
 
 
 class RegionSetting(db.Model):
@@ -193,9 +190,7 @@ def change_region_settings(region: Region, values: Mapping[str, object], *, acto
     checked before any is stored; each change is one audit event naming the region, the key,
     and the region's own value before and after (None: inherited). Returns
     ``{key: {"from": …, "to": …}}``."""
-    from hwc.accounts.models import Role
-
-    if actor.role != Role.admin or not actor.can_see_region(region):
+    if not actor.administers(region):
         raise RegionNotFound(region.code)
     typed = check_region_settings(region, values)
     before = own_settings(region)

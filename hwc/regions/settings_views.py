@@ -29,15 +29,9 @@ from hwc.regions.settings_forms import (
     RegionSettingsForm,
     setting_message,
 )
+from hwc.regions.views import get_region_or_404
 
 bp = Blueprint("settings", __name__)
-
-
-def region_in_scope_or_404(code: str) -> Region:
-    region = Region.by_code(code)
-    if region is None or not current_user.can_see_region(region):
-        abort(404)
-    return region
 
 
 def shown_value(jurisdiction: Jurisdiction, key: str) -> str:
@@ -80,7 +74,7 @@ def render_region_page(region: Region, form, status: int = 200):
 @bp.route("/admin/regions/<code>/settings", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def region_settings(code: str):
-    region = region_in_scope_or_404(code)
+    region = get_region_or_404(code)
     inherited_currency = settings_for(region.parent).currency
     if request.method == "GET":
         form = RegionSettingsForm(formdata=None, data=own_settings(region),

@@ -369,6 +369,7 @@ def test_each_photo_has_its_own_caption(officer, app):
         assert {"evidence_id": first, "caption": {"from": "", "to": "the dead cow"}} in changes
     page = officer.get(base + "/photos").get_data(as_text=True)
     assert 'value="the dead cow"' in page and 'value="tracks by the fence"' in page
+    assert "Captions saved." in page  # the officer is told; a fetched save does not navigate
     assert 'name="caption"' not in page  # no caption for a whole batch any more
 
 

@@ -125,15 +125,15 @@ def delete_evidence(evidence: Evidence, *, actor: User) -> None:
     after_commit(lambda: [file.unlink(missing_ok=True) for file in (path, thumb)])
 
 
-def set_caption(evidence: Evidence, caption: str, *, actor: User) -> None:
+def set_caption(evidence: Evidence, caption: str, *, actor: User) -> bool:
     """Give one photo its own caption (same refusals as ``delete_evidence``; ``EvidenceRejected``
-    for a caption longer than ``MAX_CAPTION``). Audited when it changes."""
+    for a caption longer than ``MAX_CAPTION``). Audited when it changes; says whether it did."""
     _check_may_change(evidence, actor)
     caption = " ".join((caption or "").split())
     if len(caption) > MAX_CAPTION:
         raise EvidenceRejected(_("At most %(max)d characters.", max=MAX_CAPTION))
     if caption == evidence.caption:
-        return
+        return False
     claim = evidence.claim
     record_event("caption_evidence", actor=actor, claim=claim, from_status=claim.status,
                  to_status=claim.status, changes={
@@ -141,6 +141,7 @@ def set_caption(evidence: Evidence, caption: str, *, actor: User) -> None:
                      "caption": {"from": evidence.caption, "to": caption}})
     evidence.caption = caption
     db.session.flush()
+    return True
 
 
 THUMB_SIDE = 320

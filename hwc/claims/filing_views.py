@@ -381,7 +381,7 @@ def photos_step(draft):
     claim = draft.claim
     if not form.validate_on_submit():
         return render_photos(draft, form, 422 if request.method == "POST" else 200)
-    caption_errors = save_captions(claim)
+    captioned, caption_errors = save_captions(claim)
     if caption_errors:  # a 422 stores nothing
         return render_photos(draft, form, 422, caption_errors)
     files = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
@@ -401,25 +401,27 @@ def photos_step(draft):
     if added:
         flash(_("Photos saved: %(count)d. Give each one a caption below.", count=added),
               "success")
+    elif captioned:
+        flash(_("Captions saved."), "success")
     return redirect(url_for("claims.file_step", client_uuid=draft.client_uuid,
                             step="photos"))
 
 
-def save_captions(claim) -> dict[int, str]:
-    """Set the caption of each photo whose ``caption-<id>`` field was posted; returns the
-    message for each photo whose caption was refused."""
-    refused = {}
+def save_captions(claim) -> tuple[int, dict[int, str]]:
+    """Set the caption of each photo whose ``caption-<id>`` field was posted; returns how many
+    changed and the message for each photo whose caption was refused."""
+    changed, refused = 0, {}
     for photo in list(claim.evidence):
         posted = request.form.get(f"caption-{photo.id}")
         if posted is None:
             continue
         try:
-            set_caption(photo, posted, actor=current_user)
+            changed += set_caption(photo, posted, actor=current_user)
         except EvidenceRejected as error:
             refused[photo.id] = error.message
         except EvidenceNotAllowed:
             refused[photo.id] = _("This photo can no longer be changed.")
-    return refused
+    return changed, refused
 
 
 def render_photos(draft, form, status=200, caption_errors=None):

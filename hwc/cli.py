@@ -11,10 +11,12 @@ def init_app(app) -> None:
     from hwc.claims.cli import drafts_group
     from hwc.demo.cli import demo_command
     from hwc.rates.cli import rates_group
+    from hwc.vouchers.cli import voucher_group
 
     hwc_group.add_command(user_group)
     hwc_group.add_command(demo_command)
     hwc_group.add_command(audit_group)
     hwc_group.add_command(rates_group)
     hwc_group.add_command(drafts_group)
+    hwc_group.add_command(voucher_group)
     app.cli.add_command(hwc_group)

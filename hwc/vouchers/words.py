@@ -113,6 +113,7 @@ def chinese(amount: Amount) -> str:
 
 RUSSIAN_UNITS = {  # currency: (forms for 1, 2, 5 of the unit; its gender; forms of the minor unit)
     "RUB": (("рубль", "рубля", "рублей"), "m", ("копейка", "копейки", "копеек")),
+    # фэнь declines like юань ("1 юань = 100 фэней", as Russian references write it)
     "CNY": (("юань", "юаня", "юаней"), "m", ("фэнь", "фэня", "фэней")),
     "USD": (("доллар", "доллара", "долларов"), "m", ("цент", "цента", "центов")),
     "EUR": (("евро", "евро", "евро"), "m", ("цент", "цента", "центов")),

@@ -56,11 +56,23 @@ def create_app(config: dict | None = None) -> Flask:
 
     i18n.init_app(app)
 
-    from hwc import accounts, api, audit, claims, core, dashboard, losses, rates, regions, workflow
+    from hwc import (
+        accounts,
+        api,
+        audit,
+        claims,
+        core,
+        dashboard,
+        losses,
+        rates,
+        regions,
+        vouchers,
+        workflow,
+    )
     from hwc.core import settings  # noqa: F401 - registers the settings table
 
-    for feature in (core, accounts, regions, audit, losses, claims, rates, workflow, api,
-                    dashboard):
+    for feature in (core, accounts, regions, audit, losses, claims, rates, workflow, vouchers,
+                    api, dashboard):
         feature.init_app(app)
 
     from hwc.cli import init_app as init_cli

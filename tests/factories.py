@@ -15,7 +15,7 @@ from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.operations import create_claim
 from hwc.claims.validation import parse_claim_input
 from hwc.core.db import utcnow
-from hwc.demo.claims import PATH
+from hwc.demo.claims import PATH, PAYING_PATH
 from hwc.extensions import db
 from hwc.rates.importer import import_schedule
 from hwc.regions.models import Region
@@ -114,7 +114,7 @@ def import_rates(region_code="CN-JL-HC", text=HUNCHUN_RATES,
 
 
 S = ClaimStatus
-# Statuses after approval that belong to vouchers and payments, not yet to the workflow table.
+# Statuses after approval: vouchers and payments (closed has no step yet: it is set directly).
 PAST_APPROVAL = (S.voucher_issued, S.paid, S.closed)
 WITHDRAW = ("withdraw", "officer", {"comment": "The claimant asked to withdraw."})
 
@@ -130,7 +130,8 @@ def make_claim(status="draft", officer="officer", photo=True, body=None) -> Clai
     """The one claim factory: a claim filed by ``officer`` (the demo world's; ``body`` from
     ``claim_body``) and taken to ``status`` (a ``ClaimStatus`` or its value) by the demo users,
     through the workflow wherever the table leads there. "approved" includes a senior's second
-    approval when the amount needs one; statuses past approval (vouchers) are set directly.
+    approval when the amount needs one; then finance issues the voucher and records the payment
+    (``closed``, which no step reaches yet, is set directly after payment).
     Needs the ``demo`` fixture (its rate schedules price the claim)."""
     status = ClaimStatus(status)
     actor = User.by_username(officer)
@@ -141,7 +142,10 @@ def make_claim(status="draft", officer="officer", photo=True, body=None) -> Clai
         perform(claim, action, actor=User.by_username(username), **data)
     if status in (S.approved, *PAST_APPROVAL) and claim.status == S.awaiting_second_approval:
         perform(claim, "approve", actor=User.by_username("senior"))
-    if status in PAST_APPROVAL:
+    for action, username, data in PAYING_PATH.get("paid" if status == S.closed else status.value,
+                                                  []):
+        perform(claim, action, actor=User.by_username(username), **data)
+    if status == S.closed:
         claim.status = status
     db.session.flush()
     return claim

@@ -5,6 +5,7 @@ from hwc.claims.validation import MAX_ITEMS
 from hwc.config import LANGUAGES
 from hwc.core.edge import MAX_ID
 from hwc.losses.models import Condition
+from hwc.vouchers.models import MAX_REASON, MAX_REFERENCE, PaymentMethod, VoucherStatus
 from hwc.workflow.rules import ACTION_FIELDS, ACTIONS, REJECTION_REASONS, transitions_for
 
 
@@ -31,6 +32,11 @@ CODE_PARAM = {"name": "code", "in": "path", "required": True,
                              "(case, spaces and hyphens ignored)"}
 
 
+NUMBER_PARAM = {"name": "number", "in": "path", "required": True,
+                "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._-]{1,64}$"},
+                "description": "Voucher number, e.g. HC-202611-00042"}
+
+
 def _text(max_length: int, **extra) -> dict:
     return {"type": "string", "maxLength": max_length, **extra}
 
@@ -55,6 +61,11 @@ TRANSITION_FIELDS = {
             "quantity": {"oneOf": [DECIMAL, {"type": "null"}]}, "unit_value": MONEY}}},
     "claimant": _ref("ClaimantInput"), "incident": _ref("IncidentInput"),
     "losses": _ref("Losses"),
+    "method": {"enum": [m.value for m in PaymentMethod]},
+    "reference": _text(MAX_REFERENCE, description="The bank's or the mobile payment's "
+                                                  "reference (may be empty for cash)"),
+    "paid_on": {"type": "string", "format": "date", "description": (
+        "The day it was paid, between the voucher's date and today (default: today)")},
 }
 
 
@@ -171,6 +182,20 @@ SCHEMAS = {
                    "description": "An action and the fields it takes; any other field is "
                                   "refused (422).",
                    "oneOf": [_transition(action) for action in ACTIONS]},
+    "Voucher": {"type": "object", "required": ["number", "amount", "currency", "status",
+                                               "pdf_url", "verify_url"], "properties": {
+        "number": {"type": "string"}, "status": {"enum": [s.value for s in VoucherStatus]},
+        "status_label": {"type": "string"}, "claim": {"type": "string"},
+        "amount": MONEY, "currency": {"type": "string"},
+        "issued_on": {"type": "string", "format": "date"}, "issued_at": {"type": "string"},
+        "authority": {"type": "string"},
+        "payee": {"type": "object", "description": "Name; identity number and bank account "
+                                                   "masked"},
+        "payment": {"type": ["object", "null"]}, "void": {"type": ["object", "null"]},
+        "key_fingerprint": {"type": "string"}, "pdf_url": {"type": "string"},
+        "verify_url": {"type": "string", "description": "What the QR code holds: the public "
+                                                        "page that says valid, paid, void or "
+                                                        "forged"}}},
     "PublicStatus": {"type": "object", "properties": {
         "code": {"type": "string"}, "status": {"type": "string"},
         "status_label": {"type": "string"}, "updated_at": {"type": "string"}}},
@@ -229,6 +254,34 @@ PATHS = {
             "application/json": {"schema": _ref("Transition")}}},
         "responses": {"200": _json(_ref("Claim"), "The claim after the action"),
                       **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/v1/claims/{code}/voucher": {"post": {
+        "summary": "Issue the voucher of an approved claim (finance)", "parameters": [CODE_PARAM],
+        "responses": {"201": _json(_ref("Voucher"), "Issued: a new number"),
+                      **_errors(401, 403, 404, 409, 422)}}},
+    "/api/v1/vouchers/{number}": {"get": {
+        "summary": "A voucher in scope", "parameters": [NUMBER_PARAM],
+        "responses": {"200": _json(_ref("Voucher"), "The voucher"), **_errors(401, 404)}}},
+    "/api/v1/vouchers/{number}.pdf": {"get": {
+        "summary": "A voucher's PDF", "parameters": [NUMBER_PARAM],
+        "responses": {"200": {"description": "PDF", "content": {"application/pdf": {}}},
+                      **_errors(401, 404)}}},
+    "/api/v1/vouchers/{number}/payment": {"post": {
+        "summary": "Record the payment of an issued voucher (finance)",
+        "parameters": [NUMBER_PARAM],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["method"], "additionalProperties": False,
+            "properties": {key: TRANSITION_FIELDS[key]
+                           for key in ("method", "reference", "paid_on")}}}}},
+        "responses": {"200": _json(_ref("Voucher"), "Paid"),
+                      **_errors(401, 403, 404, 409, 422)}}},
+    "/api/v1/vouchers/{number}/void": {"post": {
+        "summary": "Void an issued voucher, keeping its number (finance)",
+        "parameters": [NUMBER_PARAM],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["reason"], "additionalProperties": False,
+            "properties": {"reason": _text(MAX_REASON, minLength=1)}}}}},
+        "responses": {"200": _json(_ref("Voucher"), "Void"),
+                      **_errors(401, 403, 404, 409, 422)}}},
     "/api/v1/status/{code}": {"get": {
         "summary": "Public status of a claim (nothing personal)", "security": [],
         "parameters": [CODE_PARAM],

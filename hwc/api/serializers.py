@@ -154,3 +154,31 @@ def public_status_json(claim: Claim) -> dict:
     return {"code": claim.display_code, "status": str(claim.status),
             "status_label": ClaimStatus(claim.status).title,
             "updated_at": iso(claim.updated_at)}
+
+
+def voucher_json(voucher) -> dict:
+    """A voucher as finance and integrations read it; the payee only masked."""
+    from flask import url_for
+
+    from hwc.vouchers.printing import public_base_url
+    from hwc.vouchers.signing import qr_text
+
+    claim = voucher.claim
+    zone = zone_of(claim)
+    return {
+        "number": voucher.number, "status": voucher.status.value,
+        "status_label": voucher.status.title, "claim": claim.display_code,
+        "amount": money_string(voucher.amount, voucher.currency), "currency": voucher.currency,
+        "issued_on": voucher.issued_on.isoformat(), "issued_at": iso(voucher.issued_at, zone),
+        "authority": voucher.authority,
+        "payee": {"name": claim.claimant.name, "id_number": claim.claimant.masked_id_number,
+                  "bank_account": claim.claimant.masked_bank_account},
+        "payment": None if voucher.paid_on is None else {
+            "method": voucher.payment_method.value, "reference": voucher.payment_reference,
+            "paid_on": voucher.paid_on.isoformat(), "recorded_at": iso(voucher.paid_at, zone)},
+        "void": None if voucher.voided_at is None else {
+            "reason": voucher.void_reason, "voided_at": iso(voucher.voided_at, zone)},
+        "key_fingerprint": voucher.key_fingerprint,
+        "pdf_url": url_for("api.voucher_pdf", number=voucher.number, _external=True),
+        "verify_url": qr_text(voucher.seal, public_base_url()),
+    }

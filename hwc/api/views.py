@@ -30,6 +30,13 @@ from hwc.claims.validation import ClaimValidationError, parse_claim_changes, par
 from hwc.core.transaction import keep_on_error
 from hwc.extensions import csrf, db, limiter
 from hwc.regions.models import Region
+from hwc.vouchers.operations import (
+    get_voucher,
+    issue_voucher,
+    record_payment,
+    void_voucher,
+)
+from hwc.vouchers.printing import voucher_pdf as printed_voucher
 from hwc.workflow.errors import WorkflowError
 from hwc.workflow.rules import ACTION_FIELDS, ACTIONS
 from hwc.workflow.service import (
@@ -260,6 +267,71 @@ def perform_changes(claim: Claim, body: dict) -> None:
                      actor=g.api_user)
     except (NotAllowed, ClaimLocked):
         raise ApiProblem(409, _("This claim cannot be changed now."), kind="locked") from None
+
+
+def scoped_voucher(number: str):
+    try:
+        return get_voucher(number, g.api_user)
+    except WorkflowError as error:
+        raise ApiProblem(error.status, error.message, kind="not-found") from None
+
+
+def voucher_call(operation, *args, **kwargs):
+    """Run a voucher operation; its refusals become problems (404, 403, 409, 422)."""
+    try:
+        return operation(*args, actor=g.api_user, **kwargs)
+    except WorkflowError as error:
+        raise ApiProblem(error.status, error.message, kind=type(error).__name__,
+                         errors=error.errors or None) from None
+
+
+def only_fields(body: dict, allowed: tuple[str, ...]) -> None:
+    errors = {key: [_("This action does not take this field.")]
+              for key in body.keys() - set(allowed)}
+    for key in allowed:
+        if body.get(key) is not None and not isinstance(body[key], str):
+            errors[key] = [_("Must be text.")]
+    if errors:
+        raise ApiProblem(422, _("Some fields need correcting."), kind="validation",
+                         errors=errors)
+
+
+@bp.post("/claims/<code>/voucher")
+def issue_claim_voucher(code):
+    claim = scoped_claim(code)
+    voucher = voucher_call(issue_voucher, claim)
+    response = jsonify(out.voucher_json(voucher))
+    response.status_code = 201
+    return response
+
+
+@bp.get("/vouchers/<number>")
+def voucher(number):
+    return jsonify(out.voucher_json(scoped_voucher(number)))
+
+
+@bp.get("/vouchers/<number>.pdf")
+def voucher_pdf(number):
+    return Response(printed_voucher(scoped_voucher(number)), mimetype="application/pdf")
+
+
+@bp.post("/vouchers/<number>/payment")
+def voucher_payment(number):
+    found = scoped_voucher(number)
+    body = json_body()
+    only_fields(body, ("method", "reference", "paid_on"))
+    voucher_call(record_payment, found, method=body.get("method"),
+                 reference=body.get("reference"), paid_on=body.get("paid_on"))
+    return jsonify(out.voucher_json(found))
+
+
+@bp.post("/vouchers/<number>/void")
+def voucher_void(number):
+    found = scoped_voucher(number)
+    body = json_body()
+    only_fields(body, ("reason",))
+    voucher_call(void_voucher, found, reason=body.get("reason") or "")
+    return jsonify(out.voucher_json(found))
 
 
 @bp.get("/status/<code>")

@@ -41,6 +41,12 @@ class EventKind(TitledEnum):
     appeal = "appeal", _l("Appealed")
     withdraw = "withdraw", _l("Withdrawn")
 
+    # Vouchers: the workflow's paying steps, and who saw a payee's whole bank account.
+    issue_voucher = "issue_voucher", _l("Voucher issued")
+    record_payment = "record_payment", _l("Payment recorded")
+    void_voucher = "void_voucher", _l("Voucher voided")
+    bank_account_viewed = "bank_account_viewed", _l("Whole bank account shown")
+
     # Rate schedules.
     rates_imported = "rates_imported", _l("Rate schedule imported")
 

@@ -54,6 +54,13 @@ def init_app(app) -> None:
         return {"status_title": lambda code: models.ClaimStatus(code).title,
                 "may": lambda action, claim: can(current_user, action, claim)}
 
+    @app.template_global("days_since")
+    def days_since(moment) -> int:
+        """Whole days from ``moment`` until now (how long an approved claim has waited)."""
+        from hwc.core.db import utcnow
+
+        return max((utcnow() - moment).days, 0)
+
     @app.template_filter("claim_time")
     def claim_time(moment, claim, format="short"):
         """A time of ``claim`` in its village's time zone (named when not the reader's)."""

@@ -12,12 +12,13 @@ from hwc.claims.models import Claim, ClaimStatus, Species
 from hwc.core.db import utcnow
 from hwc.core.edge import DateOutOfRange, parse_date
 from hwc.regions.models import Region
-from hwc.workflow.service import acts_on_claims
+from hwc.workflow.rules import PAYING_STATUSES
+from hwc.workflow.service import acts_on_claims, statuses_waiting_on
 
 # The query-string keys of the filters: links to other pages and exports carry only these, never
 # whatever else a URL held (``fmt``, ``_scheme``, ``endpoint`` break ``url_for``).
 FILTER_ARGS = ("region", "status", "species", "date_from", "date_to", "overdue", "sort")
-SORTS = ("due", "reported", "amount")
+SORTS = ("due", "reported", "amount", "approved")
 
 
 @dataclass
@@ -35,6 +36,14 @@ class QueueFilters:
 def filter_args(args) -> dict[str, str]:
     """The filters of ``args`` alone, to carry over to another link."""
     return {name: args[name] for name in FILTER_ARGS if args.get(name)}
+
+
+def default_sort(user: User) -> str:
+    """Those who pay see the oldest approval first; others who act, the nearest deadline;
+    those who watch, the newest report."""
+    if not acts_on_claims(user):
+        return "reported"
+    return "approved" if statuses_waiting_on(user) <= PAYING_STATUSES else "due"
 
 
 def parse_filters(args, user: User) -> tuple[QueueFilters, dict[str, str]]:
@@ -59,8 +68,7 @@ def parse_filters(args, user: User) -> tuple[QueueFilters, dict[str, str]]:
             except DateOutOfRange as error:
                 errors[name] = error.message
     filters.overdue = args.get("overdue") == "1"
-    filters.sort = args.get("sort") if args.get("sort") in SORTS else (
-        "due" if acts_on_claims(user) else "reported")
+    filters.sort = args.get("sort") if args.get("sort") in SORTS else default_sort(user)
     filters.after = args.get("after") or None
     return filters, errors
 

@@ -37,6 +37,7 @@ def sort_key(sort: str):
         "due": (func.coalesce(Claim.due_at, FAR_FUTURE), True),
         "reported": (Claim.reported_at, False),
         "amount": (Claim.current_amount, False),
+        "approved": (func.coalesce(Claim.approved_at, FAR_FUTURE), True),
     }[sort]
 
 

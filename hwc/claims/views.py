@@ -173,6 +173,8 @@ def act(code, action):
                             for i, row in enumerate(form.rows)]
     if hasattr(form, "reason"):
         data["reason"] = form.reason.data
+    for name in getattr(form, "data_fields", ()):  # a feature's own step (paying: how, when)
+        data[name] = form[name].data
     posted_version = form.version.data or ""
     # A form that cannot say which version of the claim it was made from counts as out of date.
     version = int(posted_version) if posted_version.isascii() and posted_version.isdigit() else 0

@@ -138,6 +138,7 @@ def current_language() -> str:
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.add_template_filter(zone_name, "zone_name")
+    app.add_template_filter(format_day, "format_day")
 
     @app.context_processor
     def inject_languages():

@@ -10,6 +10,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.login",
     "core.set_language",
     "core.health",
+    "vouchers.verify_page",  # what a voucher's QR code leads to: valid, paid, void or forged
+    "vouchers.verify_page_upper",
 }
 
 # Blueprints that authenticate by their own means (the JSON API's bearer tokens).

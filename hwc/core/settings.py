@@ -58,6 +58,16 @@ SETTINGS = {
     "voucher_authority": SettingSpec(
         str, "", _l("Authority that issues payment vouchers"), 0, AUTHORITY_MAX_LENGTH,
         regional=True),
+    "office_language": SettingSpec(
+        str, None, _l("Office language (printed on vouchers beside the payee's)"), 2, 16,
+        regional=True, config_key="HWC_DEFAULT_LOCALE"),
+    "voucher_prefix": SettingSpec(
+        str, "HWC", _l("Voucher number prefix (capital letters and digits, such as HC)"), 1, 12,
+        regional=True),
+    "voucher_number_format": SettingSpec(
+        str, "{prefix}-{year}-{seq:6}",
+        _l("Voucher number format ({prefix}, {year}, {month}, {seq} or {seq:6} for six digits; "
+           "with {month} the numbers restart every month)"), 10, 64, regional=True),
     "max_upload_bytes": SettingSpec(
         int, 10 * MEGABYTE, _l("Largest photo upload (bytes)"), 100 * 1024, 50 * MEGABYTE),
     "api_token_hours": SettingSpec(int, 12, _l("API tokens last (hours)"), 1, 720),
@@ -65,6 +75,26 @@ SETTINGS = {
 
 REGIONAL_KEYS = tuple(key for key, spec in SETTINGS.items() if spec.regional)
 DEPLOYMENT_KEYS = tuple(key for key, spec in SETTINGS.items() if not spec.regional)
+
+
+def _shipped_language(text: str) -> bool:
+    from hwc.config import LANGUAGES
+
+    return text in LANGUAGES
+
+
+def _voucher_format(text: str) -> bool:
+    from hwc.core.numbering import NumberFormat
+
+    return NumberFormat.parse(text) is not None
+
+
+# Text settings with a shape of their own, each a test of the stripped text.
+TEXT_CHECKS = {
+    "office_language": _shipped_language,
+    "voucher_prefix": lambda text: text.isascii() and text.isalnum() and text == text.upper(),
+    "voucher_number_format": _voucher_format,
+}
 
 
 class InvalidSetting(ValueError):
@@ -132,6 +162,8 @@ def _check_text(key: str, value) -> str:
     if not text.isprintable():
         raise InvalidSetting(key)
     if key == "time_zone" and text not in time_zone_names():
+        raise InvalidSetting(key)
+    if key in TEXT_CHECKS and not TEXT_CHECKS[key](text):
         raise InvalidSetting(key)
     if key == "currency":
         try:

@@ -41,6 +41,13 @@ PATH = {
                   {"reason": "not_wildlife", "comment": "Bite marks of dogs, not a wild animal."})],
 }
 
+# After approval (and a second approval where the amount needs one): finance pays.
+PAYING_PATH = {
+    "voucher_issued": [("issue_voucher", "finance", {})],
+    "paid": [("issue_voucher", "finance", {}),
+             ("record_payment", "finance", {"method": "bank", "reference": "DEMO-0001"})],
+}
+
 # What the demo's people wrote, in their own language (comments are people's words, not
 # interface text, so they are data here rather than Babel messages).
 WRITTEN = {

@@ -85,11 +85,15 @@ USERS = [
 # Settings per region: each country's time zone, currency and a threshold that makes sense in
 # it (about the same value on both sides), each county's voucher issuing authority.
 REGION_SETTINGS = [
-    ("CN", {"time_zone": "Asia/Shanghai", "currency": "CNY", "second_approval_above": "10000"}),
+    ("CN", {"time_zone": "Asia/Shanghai", "currency": "CNY", "second_approval_above": "10000",
+            "office_language": "zh_Hans"}),
     ("RU", {"time_zone": "Asia/Vladivostok", "currency": "RUB",
-            "second_approval_above": "100000"}),
-    ("CN-JL-HC", {"voucher_authority": "珲春市林业和草原局"}),
-    ("RU-PRI-KHS", {"voucher_authority": "Администрация Хасанского муниципального округа"}),
+            "second_approval_above": "100000", "office_language": "ru"}),
+    # Hunchun numbers its vouchers per month, as many Chinese offices do; Khasansky per year.
+    ("CN-JL-HC", {"voucher_authority": "珲春市林业和草原局", "voucher_prefix": "HC",
+                  "voucher_number_format": "{prefix}-{year}{month}-{seq:5}"}),
+    ("RU-PRI-KHS", {"voucher_authority": "Администрация Хасанского муниципального округа",
+                    "voucher_prefix": "KH", "voucher_number_format": "{prefix}-{year}-{seq:6}"}),
 ]
 
 

@@ -18,6 +18,7 @@ from hwc.core.money import currency_places, round_money
 from hwc.core.settings import (
     REGIONAL_KEYS,
     SETTINGS,
+    InvalidSetting,
     cached_settings,
     check_setting,
     forget_cached_settings,
@@ -157,12 +158,22 @@ def check_region_settings(region: Region, values: Mapping[str, object]) -> dict[
             typed[key] = None
         elif key != "second_approval_above":
             typed[key] = check_setting(key, value)
+    if typed.get("voucher_prefix") and _prefix_taken(region, typed["voucher_prefix"]):
+        raise InvalidSetting("voucher_prefix")
     if "second_approval_above" not in typed:
         currency = typed["currency"] or _inherited_currency(region)
         typed["second_approval_above"] = check_setting(
             "second_approval_above", values["second_approval_above"],
             places=currency_places(currency))
     return typed
+
+
+def _prefix_taken(region: Region, prefix: str) -> bool:
+    """Whether another region sets ``prefix``: each issuing jurisdiction numbers its own
+    vouchers, without gaps, so no two share a prefix."""
+    return db.session.scalar(select(RegionSetting.id).where(
+        RegionSetting.key == "voucher_prefix", RegionSetting.value == prefix,
+        RegionSetting.region_id != region.id).limit(1)) is not None
 
 
 def store_region_setting(region: Region, key: str, value) -> None:

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from hwc.config import LANGUAGES
 from hwc.core.money import currency_places
 from hwc.core.settings import (
     REGIONAL_KEYS,
@@ -40,6 +41,16 @@ def text_message(key: str) -> str:
         return _("Enter a time zone by its IANA name, such as Asia/Vladivostok.")
     if key == "currency":
         return _("Enter an ISO 4217 currency code, such as CNY or RUB.")
+    if key == "office_language":
+        return _("Enter one of the languages HWC speaks: %(codes)s.",
+                 codes=", ".join(LANGUAGES))
+    if key == "voucher_prefix":
+        return _("Use capital letters and digits only (at most %(max)d), not a prefix another "
+                 "region uses.", max=SETTINGS[key].maximum)
+    if key == "voucher_number_format":
+        return _("Start with {prefix} and a hyphen, and use {year} and {seq} once each "
+                 "({month} and {seq:6} are optional); other characters: letters, digits, "
+                 "hyphen, underscore, dot.")
     return _("Use at most %(max)d characters, without line breaks or control characters.",
              max=SETTINGS[key].maximum)
 

@@ -1,6 +1,9 @@
 """Effects: what a transition does to the claim besides its status. Each takes the action's
-data, refuses bad data with ``TransitionRefused``, and may name a different target status."""
+data (with the step's ``comment``), refuses bad data with ``TransitionRefused``, and may name a
+different target status, or return an ``Outcome`` that also adds to the step's audit event.
+Features above the workflow add the effects of their own steps with ``add_effects``."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -14,6 +17,12 @@ from hwc.losses.vocabulary import category_title
 from hwc.regions.settings import jurisdiction_of
 from hwc.workflow.errors import TransitionRefused
 from hwc.workflow.rules import REJECTION_REASONS
+
+
+@dataclass(frozen=True)
+class Outcome:
+    target: ClaimStatus | None = None
+    changes: dict = field(default_factory=dict)  # added to the audit event's changes
 
 
 def submitted(claim: Claim, actor, data: dict) -> None:
@@ -145,3 +154,8 @@ EFFECTS = {
     "approved": approved, "second_approved": second_approved, "rejected": rejected,
     "sent_back": sent_back, "appealed": appealed, "decided": decided,
 }
+
+
+def add_effects(effects: dict) -> None:
+    """Name the effects of a feature's own steps (the vouchers: issue, pay, void)."""
+    EFFECTS.update(effects)

@@ -11,6 +11,7 @@ from hwc.claims.models import ClaimStatus as S
 
 INITIAL_STATUS = S.draft
 EDITABLE_STATUSES = frozenset({S.draft, S.returned})
+PAYING_STATUSES = frozenset({S.approved, S.voucher_issued})  # approved and not yet paid
 BEFORE_APPROVAL = frozenset({S.draft, S.submitted, S.under_verification, S.returned, S.verified,
                              S.awaiting_second_approval})
 
@@ -20,7 +21,7 @@ REJECTION_REASONS = ("not_wildlife", "outside_area", "insufficient_evidence", "d
 
 
 # Segregation of duties: one person never does two of these on the same claim, in any round.
-FILE, VERIFY, APPROVE = "file", "verify", "approve"
+FILE, VERIFY, APPROVE, PAY = "file", "verify", "approve", "pay"
 # Audit events that are not transitions but still count as doing a duty.
 DUTY_OF_EVENT = {"create": FILE, "update": FILE}
 
@@ -88,6 +89,16 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("withdraw", BEFORE_APPROVAL, S.withdrawn, frozenset({Role.village_officer}),
                FILE, guards=SEPARATE, effect="decided", comment_required=True,
                on_request=True),
+    # Paying: the effects live with the vouchers (hwc.vouchers.effects). Finance never pays a
+    # claim it filed, verified or approved. Voiding returns the claim to approved, so that a
+    # new voucher (a new number) can be issued; it is asked for, not awaited.
+    Transition("issue_voucher", frozenset({S.approved}), S.voucher_issued,
+               frozenset({Role.finance}), PAY, guards=SEPARATE, effect="voucher_issued"),
+    Transition("record_payment", frozenset({S.voucher_issued}), S.paid,
+               frozenset({Role.finance}), PAY, guards=SEPARATE, effect="payment_recorded"),
+    Transition("void_voucher", frozenset({S.voucher_issued}), S.approved,
+               frozenset({Role.finance}), PAY, guards=SEPARATE, effect="voucher_voided",
+               comment_required=True, on_request=True),
 )
 
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
@@ -112,6 +123,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "verify": ("assessed", "findings"),
     "propose_rejection": ("reason",),
     "reject": ("reason",),
+    "record_payment": ("method", "reference", "paid_on"),
 }
 
 

@@ -10,7 +10,7 @@ from hwc.claims.deadlines import recompute_due
 from hwc.claims.models import Claim
 from hwc.extensions import db
 from hwc.regions.models import Region
-from hwc.workflow.effects import EFFECTS
+from hwc.workflow.effects import EFFECTS, Outcome
 from hwc.workflow.errors import (
     ClaimNotFound,
     InvalidTransition,
@@ -189,16 +189,17 @@ def perform(claim: Claim, action: str, *, actor: User, version: int | None = Non
                                 {"comment": [_("This field is required.")]})
     from_status = claim.status
     before = _decision_values(claim)
-    target = None
+    outcome = Outcome()
     if transition.effect:
-        target = EFFECTS[transition.effect](claim, actor, data)
-    target = target or transition.target
+        result = EFFECTS[transition.effect](claim, actor, {**data, "comment": comment})
+        outcome = result if isinstance(result, Outcome) else Outcome(result)
+    target = outcome.target or transition.target
     assert target == transition.target or target in transition.other_targets
     claim.status = target
     recompute_due(claim)
     db.session.flush()
     after = _decision_values(claim)
-    changes = changed_values(before, after)
+    changes = changed_values(before, after) | outcome.changes
     event = record_event(action, actor=actor, claim=claim, from_status=from_status,
                          to_status=target, comment=comment, changes=changes)
     claim_transitioned.send(claim, action=action, actor=actor, event=event,
@@ -222,7 +223,7 @@ def _decision_values(claim: Claim) -> dict:
     return {
         "assessed_total": claim.assessed_total, "approved_total": claim.approved_total,
         "reason": claim.reason, "findings": claim.findings,
-        "rate_schedule_id": claim.rate_schedule_id,
+        "rate_schedule_id": claim.rate_schedule_id, "paid_total": claim.paid_total,
         "items": [{"assessed_quantity": i.assessed_quantity, "unit_value": i.unit_value,
                    "rate": i.rate_value, "rate_unit": i.rate_unit, "amount": i.amount}
                   for i in claim.items],

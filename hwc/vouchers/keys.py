@@ -153,6 +153,11 @@ def signing_key(jurisdiction: str) -> VoucherKey:
     return _key(directory, jurisdiction, name)
 
 
+def current_fingerprint(jurisdiction: str) -> str | None:
+    """The fingerprint of the jurisdiction's current key; None before its first voucher."""
+    return _read_current(_directory(jurisdiction))
+
+
 def rotate_key(jurisdiction: str) -> VoucherKey:
     """Make a new key the jurisdiction's current one; the old keys stay, to verify the vouchers
     they signed. Logged; the caller records the audit event."""

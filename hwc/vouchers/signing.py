@@ -217,11 +217,11 @@ def _cbor(data: bytes):
 
 
 def check_seal(text: str, keys: dict[str, list[PublicKey]]) -> Verdict:
-    """Whether the payload is a voucher its jurisdiction signed: "valid" only when the key id
-    names one of THAT jurisdiction's keys (current or retired) and the signature holds; another
-    jurisdiction's genuine key makes it "forged"."""
+    """Whether the payload (or a ``…/V/<payload>`` URL) is a voucher its jurisdiction signed:
+    "valid" only when the key id names one of THAT jurisdiction's keys (current or retired) and
+    the signature holds; another jurisdiction's genuine key makes it "forged"."""
     try:
-        opened = read_seal(text)
+        opened = read_seal(payload_from_text(text))
     except SealUnreadable:
         return Verdict("unreadable")
     for key in keys.get(opened.seal.jurisdiction, []):

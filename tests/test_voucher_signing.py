@@ -64,6 +64,10 @@ MEMORY_PAYLOAD = seal(hunchun_voucher(), MEMORY_KEY)
 BASE32_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
+def _base32(raw: bytes) -> str:
+    return base64.b32encode(raw).decode().rstrip("=")
+
+
 @pytest.fixture
 def keys_path(app, ctx, tmp_path, monkeypatch):
     path = tmp_path / "voucher-keys"
@@ -135,7 +139,7 @@ def test_random_text_is_unreadable(text):
 @given(st.binary(max_size=400))
 def test_random_bytes_in_base32_are_unreadable(raw):
     with pytest.raises(SealUnreadable):
-        read_seal(base64.b32encode(raw).decode().rstrip("="))
+        read_seal(_base32(raw))
 
 
 CBOR_VALUES = st.recursive(
@@ -162,10 +166,27 @@ def test_well_formed_cbor_of_the_wrong_shape_is_unreadable_or_forged(fields, key
 ])
 def test_cbor_tags_with_their_own_parsers_are_unreadable(tagged):
     inner = cbor2.dumps([1, tagged, "1.00", "CNY", 1, "CN-JL-HC", b"s" * 8, b"h" * 8])
-    outer = base64.b32encode(cbor2.dumps([tagged, b"k" * 8, b"s" * 64])).decode().rstrip("=")
+    outer = _base32(cbor2.dumps([tagged, b"k" * 8, b"s" * 64]))
     for text in (pack(inner, b"k" * 8, b"s" * 64), outer):
         with pytest.raises(SealUnreadable):
             read_seal(text)
+
+
+def test_a_payload_with_bytes_appended_is_unreadable():
+    # cbor2 stops after the first item and ignores what follows it.
+    raw = base64.b32decode(MEMORY_PAYLOAD + "=" * (-len(MEMORY_PAYLOAD) % 8))
+    for tail in (b"\x00", b"\xf6" * 5):
+        with pytest.raises(SealUnreadable):
+            read_seal(_base32(raw + tail))
+
+
+def test_a_payload_framed_in_a_longer_cbor_form_is_unreadable():
+    opened = read_seal(MEMORY_PAYLOAD)
+    longer_length = (bytes([0x83, 0x59]) + len(opened.signed).to_bytes(2, "big") + opened.signed
+                     + cbor2.dumps(opened.key_id) + cbor2.dumps(opened.signature))
+    assert cbor2.loads(longer_length) == [opened.signed, opened.key_id, opened.signature]
+    with pytest.raises(SealUnreadable):
+        read_seal(_base32(longer_length))
 
 
 def test_text_longer_than_any_payload_is_not_read():

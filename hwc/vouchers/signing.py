@@ -174,7 +174,7 @@ def read_seal(text: str) -> OpenedSeal:
     if (not isinstance(outer, list) or len(outer) != 3
             or not all(type(part) is bytes for part in outer)
             or len(outer[1]) != KEY_ID_BYTES or len(outer[2]) != SIGNATURE_BYTES
-            or cbor2.dumps(outer) != raw):
+            or cbor2.dumps(outer) != raw):  # cbor2 ignores trailing bytes; one form only
         raise SealUnreadable("not a signed voucher payload")
     signed, key_id, signature = outer
     return OpenedSeal(decode_fields(signed), key_id, signature, signed)
@@ -211,8 +211,9 @@ def _cbor(data: bytes):
     try:
         return cbor2.loads(data, allow_indefinite=False, allow_duplicate_keys=False, max_depth=3)
     except Exception as error:
-        # cbor2 decodes semantic tags (dates, regular expressions, MIME, IP addresses…) with
-        # their own parsers, which raise their own errors; none of them is ours to let through.
+        # cbor2 runs semantic tags' own parsers (dates, regular expressions, MIME, IP
+        # addresses…); cbor2 6 wraps their errors in CBORDecodeError, but whatever any parser
+        # raises on hostile bytes, in any cbor2 that setup.cfg allows, is an unreadable payload.
         raise SealUnreadable("not CBOR") from error
 
 

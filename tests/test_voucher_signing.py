@@ -251,6 +251,8 @@ def test_the_key_file_can_be_read_by_its_owner_only(keys_path):
     key = signing_key("CN-JL-HC")
     path = keys_path / "CN-JL-HC" / f"{key.fingerprint}.pem"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == stat.S_IMODE(keys_path.stat().st_mode) \
+        == 0o700
     rotated = keys_path / "CN-JL-HC" / f"{rotate_key('CN-JL-HC').fingerprint}.pem"
     assert stat.S_IMODE(rotated.stat().st_mode) == 0o600
 

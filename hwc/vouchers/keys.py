@@ -253,7 +253,8 @@ def _created_on(pem: bytes, path: Path) -> date:
 def _locked(directory: Path):
     """Hold the jurisdiction's lock file: one creator or rotator at a time, across threads
     (each holds its own open file) and processes."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.mkdir(exist_ok=True, mode=0o700)
     with open(directory / LOCK_FILE, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

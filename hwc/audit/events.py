@@ -69,6 +69,9 @@ class EventKind(TitledEnum):
     # The loss vocabulary.
     loss_term_added = "loss_term_added", _l("Loss term added")
 
+    # Vouchers.
+    voucher_key_rotated = "voucher_key_rotated", _l("Voucher signing key rotated")
+
     # The audit trail itself.
     accept_audit_head = "accept_audit_head", _l("Audit trail head accepted as it stood")
 

@@ -47,7 +47,7 @@ def _names(event: AuditEvent, number: str) -> bool:
 
 def render_voucher(voucher, account: str | None = None):
     return render_template(
-        "vouchers/voucher.html", voucher=voucher, claim=voucher.claim,
+        "vouchers/page.html", voucher=voucher, claim=voucher.claim,
         history=voucher_history(voucher), account=account, reveal_form=RevealForm(),
         may_reveal=role_may(current_user, "record_payment") and
         bool(voucher.claim.claimant.bank_account),

@@ -149,3 +149,16 @@ def make_claim(status="draft", officer="officer", photo=True, body=None) -> Clai
         claim.status = status
     db.session.flush()
     return claim
+
+
+def make_khasansky_claim(status="approved") -> Claim:
+    """A claim of Slavyanka's neighbour Barabash (Khasansky, Russia: roubles, Vladivostok time)
+    taken to ``status`` by the Russian demo users; crops only, so it needs no photo."""
+    officer = User.by_username("ru_officer")
+    body = claim_body(village="RU-PRI-KHS-BR", claimant={
+        "name": "Иван Петров", "phone": "+79241230101", "language": "ru"})
+    body["losses"] = body["losses"][1:]
+    claim, _created = create_claim(parse_claim_input(body, officer), actor=officer)
+    for action, username, data in PATH[status]:
+        perform(claim, action, actor=User.by_username("ru_" + username), **data)
+    return claim

@@ -13,8 +13,9 @@ from hwc.accounts.models import User
 from hwc.claims.codes import generate_code
 from hwc.claims.filing import start_filing
 from hwc.extensions import db
+from hwc.vouchers.operations import issue_voucher
 from hwc.workflow.service import perform
-from tests.factories import claim_body, import_rates, make_claim
+from tests.factories import claim_body, import_rates, make_claim, make_khasansky_claim
 
 ROLES = ("anonymous", "officer", "verifier", "approver", "finance", "auditor", "admin", "root")
 TARGETS = ("mine", "foreign", "missing")
@@ -52,6 +53,12 @@ EXPECTED = {
     ("api.evidence_file", "GET"): ("LKKKKKKK", "LMMMMMMK", "LMMMMMMM"),
     ("api.upload_evidence", "POST"): ("LFFFFFFF", "LMMMMMMF", "LMMMMMMM"),  # submitted: nobody
     ("api.transition", "POST"): ("LKKKKKKK", "LMMMMMMK", "LMMMMMMM"),
+    # api: vouchers (the claim probed is submitted: finance reaches the step and hears 409)
+    ("api.issue_claim_voucher", "POST"): ("LFFFKFFF", "LMMMMMMF", "LMMMMMMM"),
+    ("api.voucher", "GET"): ("LKKKKKKK", "LMMMMMMK", "LMMMMMMM"),
+    ("api.voucher_pdf", "GET"): ("LKKKKKKK", "LMMMMMMK", "LMMMMMMM"),
+    ("api.voucher_payment", "POST"): ("LFFFKFFF", "LMMMMMMF", "LMMMMMMM"),
+    ("api.voucher_void", "POST"): ("LFFFKFFF", "LMMMMMMF", "LMMMMMMM"),
     # claims: office pages
     ("claims.queue", "GET"): "LFKKKKKK",  # an officer's queue is "My claims"
     ("claims.batch_approve", "POST"): "LFFKFFFF",
@@ -70,6 +77,12 @@ EXPECTED = {
     ("claims.delete_filing_page", "POST"): "LMFFFFFF",
     ("claims.edit_claim", "POST"): ("LKFFFFFF", "LMFFFFFF", "LMFFFFFF"),
     ("claims.filed", "GET"): ("LKFFFFFF", "LMFFFFFF", "LMFFFFFF"),
+    # vouchers: the office's pages, and the public check anyone reaches from the QR code
+    ("vouchers.voucher_page", "GET"): ("LFKKKKKK", "LFMMMMMK", "LFMMMMMM"),
+    ("vouchers.voucher_file", "GET"): ("LFKKKKKK", "LFMMMMMK", "LFMMMMMM"),
+    ("vouchers.show_account", "POST"): ("LFFFKFFF", "LFMMMMMF", "LFMMMMMM"),
+    ("vouchers.verify_page", "GET"): "KKKKKKKK",
+    ("vouchers.verify_page_upper", "GET"): "KKKKKKKK",
     # core
     ("core.index", "GET"): "LKKKKKKK",
     ("core.workspace", "GET"): "LKKKKKKK",
@@ -131,6 +144,9 @@ class Matrix:
                                                    "language": "ru"}))
             perform(foreign, "submit", actor=User.by_username("ru_officer"))
             foreign_filing = start_filing(User.by_username("ru_officer"))
+            vouchers = (issue_voucher(make_claim("approved"), actor=User.by_username("finance")),
+                        issue_voucher(make_khasansky_claim("approved"),
+                                      actor=User.by_username("ru_finance")))
             # Users whom no probe logs in as: a deactivation or a new password harms no one.
             victim, foreign_victim = User.by_username("senior"), User.by_username("ru_auditor")
             self.values = {
@@ -143,6 +159,8 @@ class Matrix:
                 "user_id": (victim.id, foreign_victim.id, 99_999),
                 "schedule_id": (schedule.id, foreign_schedule.id, 99_999),
                 "fmt": ("csv",) * 3,
+                "number": (vouchers[0].number, vouchers[1].number, "HC-209901-99999"),
+                "payload": (vouchers[0].seal, vouchers[1].seal, "FORGED" * 10),
             }
             self.region_codes = ("CN-JL-HC", "RU-PRI-KHS", "XX-NOWHERE")
             db.session.commit()

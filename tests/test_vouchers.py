@@ -30,30 +30,13 @@ from hwc.workflow.errors import (
     RoleNotAllowed,
     TransitionRefused,
 )
-from hwc.workflow.service import perform
-from tests.factories import claim_body, make_claim
+from tests.factories import claim_body, make_claim, make_khasansky_claim
 
 MONTH = date.today().strftime("%Y%m")
 
 
 def finance(name="finance"):
     return User.by_username(name)
-
-
-def ru_claim(status="approved"):
-    """A Khasansky claim taken to ``status`` by the Russian demo users."""
-    from hwc.claims.operations import create_claim
-    from hwc.claims.validation import parse_claim_input
-    from hwc.demo.claims import PATH
-
-    officer = User.by_username("ru_officer")
-    body = claim_body(village="RU-PRI-KHS-BR", claimant={
-        "name": "Иван Петров", "phone": "+79241230101", "language": "ru"})
-    body["losses"] = body["losses"][1:]  # maize only: no photo needed
-    claim, _ = create_claim(parse_claim_input(body, officer), actor=officer)
-    for action, username, data in PATH[status]:
-        perform(claim, action, actor=User.by_username("ru_" + username), **data)
-    return claim
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -91,7 +74,7 @@ def test_numbers_follow_each_jurisdictions_format_without_gaps(ctx, demo):
         numbers.append(issue_voucher(claim, actor=finance()).number)
     first = int(numbers[0].rsplit("-", 1)[1])
     assert numbers == [f"HC-{MONTH}-{n:05d}" for n in range(first, first + 3)]
-    russian = issue_voucher(ru_claim(), actor=finance("ru_finance"))
+    russian = issue_voucher(make_khasansky_claim(), actor=finance("ru_finance"))
     assert re.fullmatch(rf"KH-{date.today().year}-\d{{6}}", russian.number)
     assert russian.currency == "RUB" and russian.authority.startswith("Администрация")
 

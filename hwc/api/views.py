@@ -296,9 +296,16 @@ def only_fields(body: dict, allowed: tuple[str, ...]) -> None:
                          errors=errors)
 
 
+def require_role_for(action: str) -> None:
+    """Only a role the table lets take ``action`` goes on (refused before the body is read)."""
+    if not role_may(g.api_user, action):
+        raise ApiProblem(403, _("Your role may not do this."), kind="forbidden")
+
+
 @bp.post("/claims/<code>/voucher")
 def issue_claim_voucher(code):
     claim = scoped_claim(code)
+    require_role_for("issue_voucher")
     voucher = voucher_call(issue_voucher, claim)
     response = jsonify(out.voucher_json(voucher))
     response.status_code = 201
@@ -318,6 +325,7 @@ def voucher_pdf(number):
 @bp.post("/vouchers/<number>/payment")
 def voucher_payment(number):
     found = scoped_voucher(number)
+    require_role_for("record_payment")
     body = json_body()
     only_fields(body, ("method", "reference", "paid_on"))
     voucher_call(record_payment, found, method=body.get("method"),
@@ -328,6 +336,7 @@ def voucher_payment(number):
 @bp.post("/vouchers/<number>/void")
 def voucher_void(number):
     found = scoped_voucher(number)
+    require_role_for("void_voucher")
     body = json_body()
     only_fields(body, ("reason",))
     voucher_call(void_voucher, found, reason=body.get("reason") or "")

@@ -74,7 +74,7 @@ def settings_data(**overrides) -> dict:
     """The deployment settings page's fields, each at its default (the test app's time zone
     and currency are the configuration's defaults)."""
     data = {key: str(spec.default) for key, spec in SETTINGS.items()}
-    data.update(time_zone="Asia/Shanghai", currency="CNY")
+    data.update(time_zone="Asia/Shanghai", currency="CNY", office_language="zh_Hans")
     data.update({key: str(value) for key, value in overrides.items()})
     return data
 
@@ -614,7 +614,9 @@ def test_every_admin_change_is_audited_and_the_chain_holds(app, admin):
     admin.post("/admin/regions/new", data=region_data())
     admin.post("/admin/regions/CN-JL-HC-YS", data=region_data(code=None, level="village"))
     admin.post("/admin/regions/CN-JL-HC/settings",
-               data={"pay_within_days": "20", "voucher_authority": "珲春市林业和草原局"})
+               data={"pay_within_days": "20", "voucher_authority": "珲春市林业和草原局",
+                     "voucher_prefix": "HC",
+                     "voucher_number_format": "{prefix}-{year}{month}-{seq:5}"})
     admin_id = user_id(app, "admin")
     with app.app_context():
         actions = list(db.session.scalars(

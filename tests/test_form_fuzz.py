@@ -22,6 +22,7 @@ from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
 from hwc.extensions import db
 from hwc.regions.models import Region
+from hwc.vouchers.models import Voucher
 from tests.factories import HUNCHUN_RATES, import_rates, jpeg_bytes, make_claim
 from tests.test_admin import NEW_PASSWORD, new_user_data, profile_data, region_data, settings_data
 from tests.test_filing_pages import CLAIMANT, INCIDENT, LOSSES
@@ -74,12 +75,15 @@ TARGETS: dict[str, list[Target]] = {
     "regions.new": [Target("admin", "/admin/regions/new", region_data())],
     "regions.edit": [Target("admin", "/admin/regions/CN-JL-HC-CH",
                             region_data(code=None, parent="CN-JL-HC"))],
-    "settings.deployment": [Target("root", "/admin/settings", settings_data())],
+    "settings.deployment": [Target("root", "/admin/settings", settings_data(
+        voucher_number_format="{{prefix}}-{{year}}-{{seq:6}}"))],
     "settings.region_settings": [Target("admin", "/admin/regions/CN-JL-HC/settings", {
         "time_zone": "Asia/Shanghai", "currency": "CNY", "second_approval_above": "10000",
         "report_within_hours": "72", "inspect_within_days": "7", "decide_within_days": "14",
         "pay_within_days": "30", "duplicate_window_days": "30",
-        "voucher_authority": "珲春市林业和草原局"})],
+        "voucher_authority": "珲春市林业和草原局", "office_language": "zh_Hans",
+        "voucher_prefix": "HC",
+        "voucher_number_format": "{{prefix}}-{{year}}{{month}}-{{seq:5}}"})],
     "losses.new": [Target("admin", "/admin/vocabulary/new", term_data()),
                    Target("admin", "/admin/vocabulary/new", term_data(
                        term_type="kind", kind="", code="fishery", region="CN-JL-HC"))],
@@ -119,7 +123,15 @@ TARGETS: dict[str, list[Target]] = {
                act("withdraw", version="{version}", comment="paid by the insurer")),
         Target("verifier", "/claims/{under_verification}/act/{action}",
                act("verify", version="{version}")),
+        Target("finance", "/claims/{approved}/act/issue_voucher",
+               act("issue_voucher", version="{version}", comment="")),
+        Target("finance", "/claims/{voucher_issued}/act/record_payment",
+               act("record_payment", version="{version}", method="bank", reference="ICBC-1",
+                   paid_on="", comment="")),
+        Target("finance", "/claims/{voucher_issued}/act/void_voucher",
+               act("void_voucher", version="{version}", comment="wrong payee")),
     ],
+    "vouchers.show_account": [Target("finance", "/vouchers/{voucher}/account")],
     "claims.acknowledge": [Target("verifier", "/claims/{under_verification}/acknowledge-flags",
                                   {"flags": ["duplicate_incident", "reused_photo"]})],
     "claims.batch_approve": [Target("approver", "/queue/approve",
@@ -191,7 +203,8 @@ def world(app, demo):
     with app.app_context():
         import_rates()
         claims = {status: make_claim(status) for status in
-                  ("submitted", "under_verification", "verified", "rejected")}
+                  ("submitted", "under_verification", "verified", "rejected", "approved",
+                   "voucher_issued")}
         officer = User.by_username("officer")
         fresh, filed = start_filing(officer), start_filing(officer)
         unfinished = start_filing(officer)
@@ -205,7 +218,9 @@ def world(app, demo):
         return {"officer_id": officer.id, "rates_region": Region.by_code("CN-JL-HC").id,
                 "fresh": fresh.client_uuid, "filed": filed.client_uuid,
                 "unfinished": unfinished.client_uuid, "filed_code": filed.claim.code,
-                "filed_photo": photo.id,
+                "filed_photo": photo.id, "voucher": db.session.scalar(
+                    db.select(Voucher.number).where(
+                        Voucher.claim_id == claims["voucher_issued"].id)),
                 **{status: claim.code for status, claim in claims.items()},
                 "versions": {claim.code: claim.version for claim in claims.values()}}
 
@@ -234,7 +249,8 @@ CASES = [pytest.param(endpoint, target, id=f"{endpoint}:{target.url}")
 def test_junk_in_a_form_gets_no_server_error_and_refusals_say_why(app, demo, world, endpoint,
                                                                   target):
     code = next((world[key] for key in ("under_verification", "verified", "rejected",
-                                        "submitted") if f"{{{key}}}" in target.url), None)
+                                        "submitted", "approved", "voucher_issued")
+                 if f"{{{key}}}" in target.url), None)
     version = world["versions"].get(code, 1)
     client = login(app, target.role, demo)
     valid = {filled(name, world, version): filled(value, world, version)

@@ -64,6 +64,9 @@ ACTOR_AND_DATA = {
     "send_back": ("approver", {"comment": "count the maize again"}),
     "appeal": ("officer", {"comment": "the claimant has new photos"}),
     "withdraw": ("officer", {"comment": "the claimant asked to withdraw"}),
+    "issue_voucher": ("finance", {}),
+    "record_payment": ("finance", {"method": "bank", "reference": "ICBC-1"}),
+    "void_voucher": ("finance", {"comment": "the payee's name is misspelt"}),
 }
 # Who acts where the table needs someone else than the default above.
 ACTOR_IN_STATUS = {(action, S.awaiting_second_approval): "senior"
@@ -78,7 +81,8 @@ SOURCE_OF = {"submit": S.draft, "start_verification": S.submitted,
              "return": S.under_verification, "resubmit": S.returned,
              "verify": S.under_verification, "propose_rejection": S.under_verification,
              "approve": S.verified, "reject": S.verified, "send_back": S.verified,
-             "appeal": S.rejected, "withdraw": S.submitted}
+             "appeal": S.rejected, "withdraw": S.submitted, "issue_voucher": S.approved,
+             "record_payment": S.voucher_issued, "void_voucher": S.voucher_issued}
 
 ACCEPTED = [(status, t.action) for t in TRANSITIONS for status in sorted(t.sources)]
 REFUSED = [(status, action) for status in S for action in ACTIONS

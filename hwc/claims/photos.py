@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 # libjpeg decodes a sequential JPEG at 1/2, 1/4 or 1/8 scale straight from its DCT blocks
 # (Image.draft), so the memory it needs follows the stored size, not the sent one: under four
@@ -129,6 +129,9 @@ def _jpeg_is_scalable(data: bytes) -> bool:
 def _opened(data: bytes) -> tuple[Image.Image, bool]:
     """The photo with only its header read, and whether it can be decoded at reduced size.
     Refuses other formats, and too many pixels for the way the photo can be decoded."""
+    # A truncated photo is damaged, never padded out with grey: Pillow's switch for that is
+    # process-wide, and WeasyPrint (the vouchers' PDFs) turns it on when it is imported.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image = Image.open(io.BytesIO(data), formats=OPENED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

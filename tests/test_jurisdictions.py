@@ -19,8 +19,7 @@ from hwc.claims.deadlines import deadlines, due_day, recompute_due
 from hwc.claims.evidence import add_evidence
 from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.queues import QueueFilters, queue_query
-from hwc.core.settings import get_setting
-from hwc.core.settings import REGIONAL_KEYS
+from hwc.core.settings import REGIONAL_KEYS, get_setting
 from hwc.extensions import db
 from hwc.regions.models import Region
 from hwc.regions.operations import create_region

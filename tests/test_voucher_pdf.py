@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -329,3 +330,14 @@ def test_the_fetcher_follows_no_symlink_out_of_its_folder(tmp_path, evil_file):
             fetcher.fetch(escape.as_uri())
     with pytest.raises(RefusedURL):
         fetcher.fetch(assets.as_uri())  # a folder is not an asset
+
+
+def test_loading_the_pdf_renderer_leaves_truncated_photos_refused():
+    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported; the evidence
+    upload relies on Pillow refusing a truncated JPEG in every process that also prints PDFs."""
+    probe = ("import hwc.vouchers.pdf\n"
+             "from PIL import ImageFile\n"
+             "print(ImageFile.LOAD_TRUNCATED_IMAGES)\n")
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert answer.stdout.strip() == "False"

@@ -10,11 +10,19 @@ from urllib.request import url2pathname
 import segno
 from flask import render_template
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from PIL import ImageFile
 
-from hwc.vouchers.document import VoucherDocument
+_load_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+from weasyprint import HTML  # noqa: E402 - sets LOAD_TRUNCATED_IMAGES, see below
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+from hwc.vouchers.document import VoucherDocument  # noqa: E402
+
+# Importing WeasyPrint makes Pillow accept truncated images in the whole process; the evidence
+# upload refuses a truncated photo, so Pillow's setting goes back to what it was. (The vouchers
+# print no raster images.)
+ImageFile.LOAD_TRUNCATED_IMAGES = _load_truncated
 
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
 

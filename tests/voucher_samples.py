@@ -21,8 +21,9 @@ TEXTS = {
     },
     "zh_Hans": {
         "title": "补偿款付款凭证", "number": "凭证编号", "issued_on": "开具日期", "status": "状态",
-        "authority": "开具机关", "payee": "收款人", "id_number": "身份证号码", "village": "村（居民点）",
-        "account": "银行账户", "claim": "补偿申请", "incident": "事件", "species": "致害物种",
+        "authority": "开具机关", "payee": "收款人", "id_number": "身份证号码",
+        "village": "村（居民点）", "account": "银行账户", "claim": "补偿申请", "incident": "事件",
+        "species": "致害物种",
         "item": "项目", "quantity": "数量", "unit": "单位", "rate": "标准", "amount": "金额",
         "total": "合计", "in_words": "金额（大写）", "approvals": "核实与审批",
         "verified_by": "核实人", "approved_by": "审批人", "second_approval": "复审人",
@@ -38,7 +39,8 @@ TEXTS = {
         "species": "Вид животного", "item": "Наименование", "quantity": "Количество",
         "unit": "Единица", "rate": "Ставка", "amount": "Сумма", "total": "Итого",
         "in_words": "Сумма прописью", "approvals": "Проверка и утверждение",
-        "verified_by": "Проверил", "approved_by": "Утвердил", "second_approval": "Второе утверждение",
+        "verified_by": "Проверил", "approved_by": "Утвердил",
+        "second_approval": "Второе утверждение",
         "name": "ФИО", "when": "Дата и время", "signature": "Подпись", "date": "Дата",
         "seal": "Печать", "issued_by": "Выдал", "received_by": "Получил (получатель)",
         "scan_to_verify": "Отсканируйте для проверки", "key_fingerprint": "Отпечаток ключа",
@@ -52,7 +54,8 @@ TEXTS = {
         "total": "합계", "in_words": "금액(한글)", "approvals": "확인 및 승인",
         "verified_by": "확인자", "approved_by": "승인자", "second_approval": "2차 승인",
         "name": "성명", "when": "일시", "signature": "서명", "date": "날짜", "seal": "직인",
-        "issued_by": "발행자", "received_by": "수령 확인(수령인)", "scan_to_verify": "스캔하여 확인",
+        "issued_by": "발행자", "received_by": "수령 확인(수령인)",
+        "scan_to_verify": "스캔하여 확인",
         "key_fingerprint": "키 지문", "issued": "발행됨", "paid": "지급됨", "void": "무효",
     },
 }
@@ -106,8 +109,8 @@ OFFICES = {
 ITEM_IN = {  # the item names and species in the payee's language, after " / "
     "ru": {"羊（死亡）": "Овца (гибель)", "鸡（死亡）": "Курица (гибель)",
            "玉米（受损 50%）": "Кукуруза (ущерб 50 %)", "东北虎": "Амурский тигр"},
-    "ko": {"羊（死亡）": "양(폐사)", "鸡（死亡）": "닭(폐사)", "玉米（受损 50%）": "옥수수(피해 50%)",
-           "东北虎": "백두산호랑이"},
+    "ko": {"羊（死亡）": "양(폐사)", "鸡（死亡）": "닭(폐사)",
+           "玉米（受损 50%）": "옥수수(피해 50%)", "东北虎": "백두산호랑이"},
 }
 
 PAYEES = {

@@ -32,7 +32,8 @@ VIEWERS = [*ACTORS, "ru_verifier", "ru_approver", "ru_officer"]
 ROLES = [(Role.village_officer, False), (Role.verifier, False), (Role.approver, False),
          (Role.approver, True), (Role.finance, False), (Role.auditor, False)]
 FORWARD = {"submit", "start_verification", "resubmit", "verify", "approve", "appeal"}
-DATA = {"comment": "checked on site", "reason": "other", "findings": "tracks"}
+DATA = {"comment": "checked on site", "reason": "other", "findings": "tracks", "method": "bank",
+        "reference": "ICBC-1"}
 serial = count(1)
 
 

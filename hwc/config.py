@@ -33,6 +33,12 @@ def settings_from_env(instance_path: str) -> dict:
         # The key that signs the audit trail lives outside the database (created if missing).
         "HWC_AUDIT_KEY_PATH": os.environ.get(
             "HWC_AUDIT_KEY_PATH", str(Path(instance_path) / "audit-ed25519.pem")),
+        # One Ed25519 key per voucher-issuing jurisdiction; back it up with the instance folder.
+        "HWC_VOUCHER_KEYS_PATH": os.environ.get(
+            "HWC_VOUCHER_KEYS_PATH", str(Path(instance_path) / "voucher-keys")),
+        # Where the public can reach the site (printed in each voucher's QR code); empty: the
+        # address the request came in on.
+        "HWC_PUBLIC_URL": os.environ.get("HWC_PUBLIC_URL", ""),
         "HWC_AUDIT_CHECKPOINT_EVERY": int(os.environ.get("HWC_AUDIT_CHECKPOINT_EVERY", "100")),
         # Cookies only over HTTPS unless HWC_SECURE_COOKIES=0 (plain http on localhost).
         "SESSION_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",

@@ -367,3 +367,73 @@ def run_together(calls):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+
+
+# --- done when: an approved claim's voucher, read as a person and a bank clerk would -------------
+
+def printed(client, number: str, tmp_path) -> tuple[str, str]:
+    """The PDF's text (pdftotext) and what its QR code reads (pdftoppm + zbarimg)."""
+    from tests.test_voucher_pdf import run
+
+    response = client.get(f"/vouchers/{number}.pdf")
+    assert response.status_code == 200 and response.content_type == "application/pdf"
+    path = tmp_path / f"{number}.pdf"
+    path.write_bytes(response.data)
+    text = " ".join(run("pdftotext", "-layout", str(path), "-").split())
+    run("pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / number))
+    (image,) = tmp_path.glob(f"{number}*.png")
+    return text, run("zbarimg", "--raw", "-q", str(image)).strip()
+
+
+@pytest.mark.parametrize("side", ["CN", "RU"])
+def test_an_approved_claims_voucher_reads_right_and_its_code_says_valid_paid_forged(
+        app, demo, login_as, client, tmp_path, side):
+    with app.app_context():
+        claim = make_claim("approved") if side == "CN" else make_khasansky_claim("approved")
+        payer = "finance" if side == "CN" else "ru_finance"
+        voucher = issue_voucher(claim, actor=finance(payer))
+        db.session.commit()
+        number, name, code = voucher.number, claim.claimant.name, claim.display_code
+        amount = voucher.amount
+    money = login_as(payer)
+    text, scanned = printed(money, number, tmp_path)
+    assert number in text and name in text and code in text
+    from hwc.vouchers.words import amount_in_words
+
+    if side == "CN":  # the office's language and the payee's are both Chinese here
+        assert "付款凭证" in text and amount_in_words(amount, "CNY", "zh_Hans") in text
+        assert f"{amount:,.2f}" in text
+    else:
+        assert "Сумма прописью" in text and amount_in_words(amount, "RUB", "ru") in text
+        assert f"{amount:,.2f}".replace(",", " ").replace(".", ",") in text.replace("\u00a0", " ")
+    path = "/" + scanned.split("/", 3)[3]  # the QR holds the public URL of the check
+    assert path.startswith("/V/")
+
+    def verdict(url):
+        page = client.get(url).get_data(as_text=True)
+        return re.search(r'data-verdict="(\w+)"', page).group(1)
+
+    assert verdict(path) == "valid"
+    with app.app_context():
+        record_payment(get_voucher(number, finance(payer)), actor=finance(payer),
+                       method="bank", reference="TX-1")
+        db.session.commit()
+    assert verdict(path) == "paid"
+    last = path[-1]
+    assert verdict(path[:-1] + ("A" if last != "A" else "B")) == "forged"
+
+
+def test_a_chinese_office_pays_a_russian_speaker_in_both_languages(app, demo, login_as,
+                                                                     tmp_path):
+    with app.app_context():
+        claim = make_claim("approved", body=claim_body(claimant={
+            "name": "Иван Ли", "phone": "+8613800000077", "language": "ru"}))
+        number = issue_voucher(claim, actor=finance()).number
+        total = claim.approved_total
+        db.session.commit()
+    text, _scanned = printed(login_as("finance"), number, tmp_path)
+    from hwc.vouchers.words import amount_in_words
+
+    assert amount_in_words(total, "CNY", "zh_Hans") in text
+    assert amount_in_words(total, "CNY", "ru") in text
+    assert "Иван Ли" in text

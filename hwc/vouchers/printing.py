@@ -1,8 +1,9 @@
 """From a voucher to what its PDF shows (``VoucherDocument``), in the office's language and the
 payee's, and from there to the PDF."""
 
+from babel.numbers import format_decimal
 from flask import current_app, request
-from flask_babel import force_locale, format_decimal
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -48,10 +49,11 @@ def _in_both(label: Label) -> str:
     return label.office if not label.bilingual else f"{label.office} / {label.payee}"
 
 
-def _figures(amount, currency: str) -> str:
+def _figures(amount, currency: str, language: str) -> str:
+    """The amount with the currency's places, grouped as the office writes numbers."""
     places = currency_places(currency)
     pattern = "#,##0." + "0" * places if places else "#,##0"
-    return format_decimal(amount, format=pattern)
+    return format_decimal(amount, format=pattern, locale=language)
 
 
 def _moment(moment, claim: Claim) -> str:
@@ -94,7 +96,7 @@ def voucher_document(voucher: Voucher) -> VoucherDocument:
             quantity=quantity(item.assessed_quantity if item.assessed_quantity is not None
                               else item.quantity),
             unit=unit, rate=rate,
-            amount=_figures(item.amount, currency) if item.amount is not None else ""))
+            amount=_figures(item.amount, currency, office) if item.amount is not None else ""))
     languages = [office] + ([payee] if payee != office else [])
     words = [AmountInWords(language, amount_in_words(voucher.amount, currency, language))
              for language in languages if language in WORDS_LANGUAGES]
@@ -112,7 +114,7 @@ def voucher_document(voucher: Voucher) -> VoucherDocument:
         payee_village=village, payee_account=claimant.masked_bank_account,
         claim_code=claim.display_code, incident_on=_moment(claim.occurred_at, claim),
         species=_both(office, payee, lambda: claim.species.title),
-        lines=lines, currency=currency, total=_figures(voucher.amount, currency),
+        lines=lines, currency=currency, total=_figures(voucher.amount, currency, office),
         words=words, signatories=_signatories(claim, office, payee),
         qr_text=url, verify_url=url, key_fingerprint=voucher.key_fingerprint)
 

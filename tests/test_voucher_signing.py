@@ -418,8 +418,11 @@ def offline(app, keys_path, tmp_path):
                                            clerk_folder), "HWC_DEFAULT_LOCALE": "en"})
 
     def verify(*args):
-        return clerk.test_cli_runner().invoke(
-            args=["hwc", "voucher", "verify", *args, "--keys", str(keys_file)])
+        # In the clerk's own app: the CLI would otherwise run in the test's app (Flask reuses
+        # the app context it finds), with the test's database and default language.
+        with clerk.app_context():
+            return clerk.test_cli_runner().invoke(
+                args=["hwc", "voucher", "verify", *args, "--keys", str(keys_file)])
 
     yield verify
     assert not (clerk_folder / "voucher-keys").exists(), "the clerk's instance made no keys"

@@ -41,7 +41,16 @@ def signature_holds(public_key: bytes, message: bytes, signature: str | None) ->
     False for anything malformed."""
     try:
         raw = base64.b64decode(signature or "", validate=True)
-        Ed25519PublicKey.from_public_bytes(public_key).verify(raw, message)
+    except ValueError:
+        return False
+    return raw_signature_holds(public_key, message, raw)
+
+
+def raw_signature_holds(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` (raw, 64 bytes) is the raw Ed25519 public key's signature of
+    ``message``; False for anything malformed."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
     except (InvalidSignature, ValueError):
         return False
     return True

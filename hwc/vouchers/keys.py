@@ -31,16 +31,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
-    Ed25519PublicKey,
 )
 from flask import current_app
 from flask_babel import gettext as _
 
-from hwc.audit.keys import PUBLIC_KEY_BYTES, fingerprint
+from hwc.audit.keys import PUBLIC_KEY_BYTES, fingerprint, raw_signature_holds
 
 DEPLOYMENT_DIRECTORY = "_deployment"  # the directory of the jurisdiction "" (never a region code)
 JURISDICTION = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -88,11 +86,7 @@ class PublicKey:
 
     def verifies(self, message: bytes, signature: bytes) -> bool:
         """Whether ``signature`` (raw, 64 bytes) is this key's signature of ``message``."""
-        try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return raw_signature_holds(self.public_key, message, signature)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def test_number_formats_are_parsed_not_formatted():
     for refused in ("{prefix.__class__}-{year}-{seq}", "{year}-{prefix}-{seq}",
                     "{prefix}{year}{seq}", "{prefix}-{seq}", "{prefix}-{year}-{seq}-{seq}",
                     "{prefix}/{year}/{seq}", "{prefix}-{year}-{seq:2}", "{prefix}-{year:4}-{seq}",
-                    "{prefix}-{year} {seq}"):
+                    "{prefix}-{year} {seq}", "{prefix}-{year}-" + "x" * 39 + "-{seq}"):
         assert NumberFormat.parse(refused) is None, refused
 
 

@@ -13,6 +13,9 @@ PLACEHOLDER = re.compile(r"\{(prefix|year|month|seq)(?::([1-9]))?\}")
 LITERAL = re.compile(r"[A-Za-z0-9._-]*")
 DEFAULT_SEQ_DIGITS = 6
 MIN_SEQ_DIGITS = 3
+MAX_NUMBER_LENGTH = 64  # what a number column holds
+# The longest each placeholder can print: a 12-character prefix, a sequence past its padding.
+LONGEST = {"prefix": 12, "year": 4, "month": 2, "seq": 10}
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class NumberFormat:
             return None
         seq_digits = next(value for name, value in parts if name == "seq")
         if seq_digits and int(seq_digits) < MIN_SEQ_DIGITS:
+            return None
+        if len(literals) + sum(LONGEST[name] for name in names) > MAX_NUMBER_LENGTH:
             return None
         return cls(tuple(parts))
 

@@ -232,6 +232,7 @@ def test_finance_sees_approved_claims_oldest_approval_first_and_issues_from_the_
         number = db.session.query(Voucher.number).filter_by(claim_id=claim.id).scalar()
     claim_page = page.get(f"/claims/{code}").get_data(as_text=True)
     assert number in claim_page and 'data-action="record_payment"' in claim_page
+    assert "银行转账" in claim_page and "Bank transfer" not in claim_page  # in her language
     response = page.post(f"/claims/{code}/act/record_payment", data={
         "record_payment-version": str(version), "record_payment-method": "cash",
         "record_payment-reference": "", "record_payment-paid_on": ""})

@@ -7,15 +7,13 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import Length, Optional
 
 from hwc.claims.forms import CommentForm
-from hwc.core.choices import choices
 from hwc.core.edge import date_within_bounds
 from hwc.vouchers.models import MAX_REASON, MAX_REFERENCE, PaymentMethod
 
 
 class PaymentForm(CommentForm):
     data_fields = ("method", "reference", "paid_on")
-    method = SelectField(_l("How it was paid"),
-                         choices=choices((m.value, m.title) for m in PaymentMethod))
+    method = SelectField(_l("How it was paid"), choices=PaymentMethod.choices())
     reference = StringField(_l("Reference (bank transfer, mobile payment or receipt)"),
                             validators=[Length(max=MAX_REFERENCE)],
                             render_kw={"autocomplete": "off", "maxlength": MAX_REFERENCE})

@@ -23,11 +23,15 @@ compile-translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations -D messages 2>&1 | grep -v '^compiling' || true
 
 ## make run: install, migrate the embedded SQLite database, load the demo world, serve on :5000
+## with the worker beside it
 run: $(VENV)/.installed compile-translations
 	@mkdir -p $(INSTANCE)
 	@test -s $(INSTANCE)/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $(INSTANCE)/secret_key
 	SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(BIN)/flask db upgrade
 	SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(BIN)/flask hwc demo
+	@# The worker (notifications, later payment runs) beside the web server, stopped with it.
+	SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(BIN)/flask hwc worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SECRET_KEY=$$(cat $(INSTANCE)/secret_key) HWC_SECURE_COOKIES=0 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## make test: system packages, lint, then the whole suite on SQLite and on a throwaway PostgreSQL

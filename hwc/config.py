@@ -44,6 +44,17 @@ def settings_from_env(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "REMEMBER_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "RATELIMIT_STORAGE_URI": os.environ.get("HWC_RATELIMIT_STORAGE_URI", "memory://"),
+        # Text messages: "console" (stored and shown on /dev/phone) or "kannel".
+        "HWC_SMS_BACKEND": os.environ.get("HWC_SMS_BACKEND", "console"),
+        "HWC_KANNEL_SENDSMS_URL": os.environ.get("HWC_KANNEL_SENDSMS_URL", ""),
+        "HWC_KANNEL_USER": os.environ.get("HWC_KANNEL_USER", ""),
+        "HWC_KANNEL_PASSWORD": os.environ.get("HWC_KANNEL_PASSWORD", ""),
+        "HWC_SMS_DLR_URL": os.environ.get("HWC_SMS_DLR_URL", ""),
+        # The gateway's calls (inbound messages, delivery reports) come from these addresses,
+        # with this shared secret as ``&secret=`` when it is set.
+        "HWC_SMS_GATEWAY_IPS": tuple(os.environ.get(
+            "HWC_SMS_GATEWAY_IPS", "127.0.0.1,::1").replace(" ", "").split(",")),
+        "HWC_SMS_SECRET": os.environ.get("HWC_SMS_SECRET", ""),
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, the default).
         "HWC_PROXY_FIX": proxy_count(os.environ.get("HWC_PROXY_FIX", "0")),
     }
@@ -92,6 +103,10 @@ DEFAULTS = {
     # A worker decodes one photo at a time; an upload waits this long for its turn, then is
     # refused with "try again in a moment" (503 in the API).
     "HWC_PHOTO_WAIT_SECONDS": 10,
+    # Per sending phone number (the SMS service) and per client (the public status page), so
+    # codes cannot be tried one after another.
+    "HWC_SMS_SENDER_LIMIT": "10 per minute;100 per day",
+    "HWC_STATUS_PAGE_LIMIT": "20 per minute;300 per day",
 }
 
 

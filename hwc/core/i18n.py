@@ -139,6 +139,7 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.add_template_filter(zone_name, "zone_name")
     app.add_template_filter(format_day, "format_day")
+    app.add_template_filter(lambda moment: format_in_zone(moment, viewer_zone()), "viewer_time")
 
     @app.context_processor
     def inject_languages():

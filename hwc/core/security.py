@@ -12,6 +12,10 @@ PUBLIC_ENDPOINTS = {
     "core.health",
     "vouchers.verify_page",  # what a voucher's QR code leads to: valid, paid, void or forged
     "vouchers.verify_page_upper",
+    "sms.inbound_kannel",  # the gateway: checked by address and shared secret instead
+    "sms.delivery",
+    "sms.status_page",  # a claim's status by its code, nothing personal
+    "sms.phone",  # the phone simulator, with the console backend only
 }
 
 # Blueprints that authenticate by their own means (the JSON API's bearer tokens).

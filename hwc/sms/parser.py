@@ -82,8 +82,9 @@ def parse(text: str) -> Inbound:
         return bare
     found = _keyword_at_start(cleaned)
     # A mistyped code that happens to begin like a keyword ("END4 5678 X") is still a code:
-    # above all, it must not unsubscribe the resident.
-    if found is not None and (bare is None or not found[2]):
+    # above all, it must not unsubscribe the resident. Words alone ("END PLEASE") are not.
+    mistyped_code = bare is not None and any(ch.isdigit() for ch in cleaned)
+    if found is not None and not (mistyped_code and found[2]):
         intent, language, rest = found
         if intent != "status":
             return Inbound(intent, language=language)

@@ -102,7 +102,8 @@ def status_text(claim: Claim, language: str) -> str:
 
     updated = local_date(claim.updated_at or claim.created_at, jurisdiction_of(claim).zone)
     return replies.status_reply(format_code(claim.code), claim.status,
-                                amount_text(claim, language), updated, language)
+                                amount_text=amount_text(claim, language), updated_on=updated,
+                                language=language)
 
 
 def notify(claim: Claim, *, action: str, to_status: ClaimStatus, **_) -> SmsMessage | None:
@@ -119,7 +120,9 @@ def notify(claim: Claim, *, action: str, to_status: ClaimStatus, **_) -> SmsMess
     language = claim.claimant.language if claim.claimant.language in LANGUAGES else \
         default_language()
     text = replies.notification(action, format_code(claim.code), amount_text(claim, language),
-                                language)
+                                language, reason=claim.reason)
+    if text is None:
+        return None
     message = _store(Direction.outbound, phone, text, state=MessageState.queued, claim=claim,
                      language=language, topic=action)
     enqueue(SEND_JOB, {"message_id": message.id}, dedupe_key=f"sms:{message.id}")

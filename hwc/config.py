@@ -46,6 +46,16 @@ def settings_from_env(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("HWC_RATELIMIT_STORAGE_URI", "memory://"),
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, the default).
         "HWC_PROXY_FIX": proxy_count(os.environ.get("HWC_PROXY_FIX", "0")),
+        # SMS: "console" (development: nothing leaves the machine) or "kannel" (its sendsms
+        # URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms, and a sendsms-user's credentials).
+        "HWC_SMS_BACKEND": os.environ.get("HWC_SMS_BACKEND", "console"),
+        "HWC_KANNEL_SENDSMS_URL": os.environ.get("HWC_KANNEL_SENDSMS_URL", ""),
+        "HWC_KANNEL_USER": os.environ.get("HWC_KANNEL_USER", ""),
+        "HWC_KANNEL_PASSWORD": os.environ.get("HWC_KANNEL_PASSWORD", ""),
+        # Where Kannel reports delivery (empty: no reports) and the sender it shows (empty:
+        # the sendsms-user's default-sender in kannel.conf).
+        "HWC_SMS_DLR_URL": os.environ.get("HWC_SMS_DLR_URL", ""),
+        "HWC_SMS_SENDER": os.environ.get("HWC_SMS_SENDER", ""),
     }
 
 

@@ -1,0 +1,1 @@
+"""SMS for residents: status queries, notifications and the gateways that carry them."""

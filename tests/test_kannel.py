@@ -3,6 +3,7 @@ ports): UCS-2 both ways, GSM-7 for English, an outage, and delivery reports."""
 
 import queue
 import time
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,31 @@ def test_delivery_reports_come_back_with_the_reference(kannel, target):
     settle()
     with pytest.raises(queue.Empty):
         target.reports.get_nowait()
+
+
+def kannel_groups(path: Path) -> dict[str, dict[str, str]]:
+    """A kannel.conf's groups by name (one of each), their values unquoted."""
+    groups, current = {}, None
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, _, value = (part.strip() for part in line.partition("="))
+        value = value.strip('"')
+        if name == "group":
+            current = groups.setdefault(value, {})
+        else:
+            current[name] = value
+    return groups
+
+
+def test_the_shipped_kannel_conf_keeps_every_measured_trap_covered():
+    groups = kannel_groups(Path(__file__).parent.parent / "deploy" / "kannel.conf")
+
+    service = groups["sms-service"]
+    assert service["get-url"] == (
+        "http://127.0.0.1:8000/sms/inbound/kannel?from=%p&text=%a&secret=CHANGE_ME")
+    assert service["accept-x-kannel-headers"] == "true"  # X-Kannel-Coding: 2 replies
+    assert groups["smsbox"]["mo-recode"] == "true"  # inbound UCS-2 reaches HWC as UTF-8
+    assert groups["core"]["store-type"] == "file"  # queued messages survive a restart
+    assert {value for group in groups.values() for name, value in group.items()
+            if name.endswith("-interface")} == {"127.0.0.1"}

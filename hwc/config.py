@@ -44,12 +44,6 @@ def settings_from_env(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "REMEMBER_COOKIE_SECURE": os.environ.get("HWC_SECURE_COOKIES", "1") != "0",
         "RATELIMIT_STORAGE_URI": os.environ.get("HWC_RATELIMIT_STORAGE_URI", "memory://"),
-        # Text messages: "console" (stored and shown on /dev/phone) or "kannel".
-        "HWC_SMS_BACKEND": os.environ.get("HWC_SMS_BACKEND", "console"),
-        "HWC_KANNEL_SENDSMS_URL": os.environ.get("HWC_KANNEL_SENDSMS_URL", ""),
-        "HWC_KANNEL_USER": os.environ.get("HWC_KANNEL_USER", ""),
-        "HWC_KANNEL_PASSWORD": os.environ.get("HWC_KANNEL_PASSWORD", ""),
-        "HWC_SMS_DLR_URL": os.environ.get("HWC_SMS_DLR_URL", ""),
         # The gateway's calls (inbound messages, delivery reports) come from these addresses,
         # with this shared secret as ``&secret=`` when it is set.
         "HWC_SMS_GATEWAY_IPS": tuple(os.environ.get(
@@ -57,6 +51,16 @@ def settings_from_env(instance_path: str) -> dict:
         "HWC_SMS_SECRET": os.environ.get("HWC_SMS_SECRET", ""),
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, the default).
         "HWC_PROXY_FIX": proxy_count(os.environ.get("HWC_PROXY_FIX", "0")),
+        # SMS: "console" (development: nothing leaves the machine) or "kannel" (its sendsms
+        # URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms, and a sendsms-user's credentials).
+        "HWC_SMS_BACKEND": os.environ.get("HWC_SMS_BACKEND", "console"),
+        "HWC_KANNEL_SENDSMS_URL": os.environ.get("HWC_KANNEL_SENDSMS_URL", ""),
+        "HWC_KANNEL_USER": os.environ.get("HWC_KANNEL_USER", ""),
+        "HWC_KANNEL_PASSWORD": os.environ.get("HWC_KANNEL_PASSWORD", ""),
+        # Where Kannel reports delivery (empty: no reports) and the sender it shows (empty:
+        # the sendsms-user's default-sender in kannel.conf).
+        "HWC_SMS_DLR_URL": os.environ.get("HWC_SMS_DLR_URL", ""),
+        "HWC_SMS_SENDER": os.environ.get("HWC_SMS_SENDER", ""),
     }
 
 

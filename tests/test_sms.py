@@ -113,9 +113,9 @@ def test_a_delivery_report_marks_the_message_delivered(app, demo, client):
         send_queued({"message_id": message.id})
         db.session.commit()
         reference = message.id
-    assert client.get("/sms/dlr/kannel", query_string={"ref": reference, "type": 1}
+    assert client.get("/sms/dlr/kannel", query_string={"reference": reference, "type": 1}
                       ).status_code == 204
-    assert client.get("/sms/dlr/kannel", query_string={"ref": "x", "type": 1}
+    assert client.get("/sms/dlr/kannel", query_string={"reference": "x", "type": 1}
                       ).status_code == 404
     with app.app_context():
         assert db.session.get(SmsMessage, reference).state is MessageState.delivered

@@ -69,9 +69,9 @@ def inbound_kannel():
 
 @bp.get("/sms/dlr/kannel")
 def delivery():
-    """Kannel's delivery report: ``dlr-url`` with ``ref`` (our message id) and ``type`` (%d)."""
+    """Kannel's delivery report: ``dlr-url`` with ``reference`` (our message id) and ``type`` (%d)."""
     _from_gateway()
-    found = delivery_report(request.args.get("ref", ""), request.args.get("type", ""))
+    found = delivery_report(request.args.get("reference", ""), request.args.get("type", ""))
     return Response(status=204 if found else 404)
 
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 
@@ -14,12 +15,13 @@ from flask import Response
 from sqlalchemy import func, select, update
 
 import tests.job_handlers  # noqa: F401 - registers the test handlers
-from hwc import PROJECT_ROOT
+from hwc import PROJECT_ROOT, create_app
 from hwc.accounts.models import User
 from hwc.audit.models import AuditEvent
 from hwc.core.db import utcnow
 from hwc.core.transaction import settle
 from hwc.extensions import db
+from hwc.jobs import worker
 from hwc.jobs.models import MAX_ERROR, Job, JobStatus
 from hwc.jobs.queue import (
     JobNotFailed,
@@ -30,6 +32,7 @@ from hwc.jobs.queue import (
     retry,
     run_one,
 )
+from tests.conftest import make_test_config
 from tests.job_handlers import lines
 
 
@@ -227,6 +230,17 @@ def test_retrying_a_job_needs_the_csrf_token(app, login_as, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     admin.post(f"/admin/jobs/{failed}/retry")
     assert status_of(app, failed) == JobStatus.failed
+
+
+@pytest.mark.commits
+def test_the_worker_outlives_a_database_it_cannot_use(tmp_path, monkeypatch):
+    unmigrated = create_app(make_test_config(f"sqlite:///{tmp_path}/empty.sqlite3", tmp_path))
+    monkeypatch.setattr(worker, "DATABASE_RETRY_SECONDS", 0.05)
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    with unmigrated.app_context():
+        assert worker.work(poll=0.05, stop=stop) == 0  # "no such table: jobs", again and again
+        db.engine.dispose()
 
 
 # --- worker processes --------------------------------------------------------------------------

@@ -21,10 +21,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app
+from sqlalchemy.exc import DBAPIError
 
 from hwc.core.db import write_lock_on_begin
 from hwc.extensions import db
 from hwc.jobs.queue import run_one
+
+DATABASE_RETRY_SECONDS = 5.0
 
 
 def new_worker_id() -> str:
@@ -48,8 +51,10 @@ def stop_on_signals() -> Iterator[threading.Event]:
 def work(*, once: bool = False, poll: float = 1.0, lease: float | None = None,
          worker_id: str | None = None, stop: threading.Event | None = None) -> int:
     """Run due jobs one after another, sleeping ``poll`` seconds when none is due, until
-    ``stop`` is set (the current job finishes first); with ``once``, until none is due. Returns
-    how many jobs ran. Call inside an application context."""
+    ``stop`` is set (the current job finishes first); with ``once``, until none is due. A
+    database that cannot be reached (or is not migrated yet) is logged and tried again after
+    ``DATABASE_RETRY_SECONDS``, never the end of the worker. Returns how many jobs ran. Call
+    inside an application context."""
     worker_id = worker_id or new_worker_id()
     stop = stop or threading.Event()
     ran = 0
@@ -58,6 +63,11 @@ def work(*, once: bool = False, poll: float = 1.0, lease: float | None = None,
         while not stop.is_set():
             try:
                 job = run_one(worker_id, lease=lease)
+            except DBAPIError:
+                current_app.logger.exception("worker %s: the database failed; trying again",
+                                             worker_id)
+                stop.wait(DATABASE_RETRY_SECONDS)
+                continue
             finally:
                 db.session.remove()  # a fresh session per job: nothing stale carries over
             if job is not None:

@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
         claims,
         core,
         dashboard,
+        jobs,
         losses,
         rates,
         regions,
@@ -72,7 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hwc.core import settings  # noqa: F401 - registers the settings table
 
     for feature in (core, accounts, regions, audit, losses, claims, rates, workflow, vouchers,
-                    api, dashboard):
+                    api, dashboard, jobs):
         feature.init_app(app)
 
     from hwc.cli import init_app as init_cli

@@ -13,6 +13,7 @@ from hwc.accounts.models import User
 from hwc.claims.codes import generate_code
 from hwc.claims.filing import start_filing
 from hwc.extensions import db
+from hwc.jobs.models import Job, JobStatus
 from hwc.vouchers.operations import issue_voucher
 from hwc.workflow.service import perform
 from tests.factories import claim_body, import_rates, make_claim, make_khasansky_claim
@@ -91,6 +92,9 @@ EXPECTED = {
     # dashboard and exports
     ("dashboard.dashboard", "GET"): "LFKKKKKK",
     ("dashboard.export", "GET"): "LFKKKKKK",
+    # the job queue (administrators; jobs belong to no region)
+    ("jobs.index", "GET"): "LFFFFFKK",
+    ("jobs.retry_job", "POST"): ("LFFFFFKK", "LFFFFFKK", "LFFFFFMM"),
     # loss vocabulary, rates and regions (administrators)
     ("losses.index", "GET"): "LFFFFFKK",
     ("losses.new", "GET"): "LFFFFFKK",
@@ -147,6 +151,10 @@ class Matrix:
             vouchers = (issue_voucher(make_claim("approved"), actor=User.by_username("finance")),
                         issue_voucher(make_khasansky_claim("approved"),
                                       actor=User.by_username("ru_finance")))
+            failed_jobs = [Job(kind="sms.send", payload={}, status=JobStatus.failed,
+                               attempts=8, max_attempts=8) for _ in range(2)]
+            db.session.add_all(failed_jobs)
+            db.session.flush()
             # Users whom no probe logs in as: a deactivation or a new password harms no one.
             victim, foreign_victim = User.by_username("senior"), User.by_username("ru_auditor")
             self.values = {
@@ -160,6 +168,7 @@ class Matrix:
                 "schedule_id": (schedule.id, foreign_schedule.id, 99_999),
                 "fmt": ("csv",) * 3,
                 "number": (vouchers[0].number, vouchers[1].number, "HC-209901-99999"),
+                "job_id": (failed_jobs[0].id, failed_jobs[1].id, 99_999),
                 "payload": (vouchers[0].seal, vouchers[1].seal, "FORGED" * 10),
             }
             self.region_codes = ("CN-JL-HC", "RU-PRI-KHS", "XX-NOWHERE")

@@ -21,6 +21,7 @@ from hwc.claims.filing import save_claimant, save_incident, save_losses, start_f
 from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
 from hwc.extensions import db
+from hwc.jobs.models import Job, JobStatus
 from hwc.regions.models import Region
 from hwc.vouchers.models import Voucher
 from tests.factories import HUNCHUN_RATES, import_rates, jpeg_bytes, make_claim
@@ -132,6 +133,7 @@ TARGETS: dict[str, list[Target]] = {
                act("void_voucher", version="{version}", comment="wrong payee")),
     ],
     "vouchers.show_account": [Target("finance", "/vouchers/{voucher}/account")],
+    "jobs.retry_job": [Target("admin", "/admin/jobs/{failed_job}/retry")],
     "claims.acknowledge": [Target("verifier", "/claims/{under_verification}/acknowledge-flags",
                                   {"flags": ["duplicate_incident", "reused_photo"]})],
     "claims.batch_approve": [Target("approver", "/queue/approve",
@@ -214,11 +216,14 @@ def world(app, demo):
         save_losses(filed, [{"kind": "livestock", "category": "cattle", "condition": "dead",
                              "quantity": "1", "unit": "head"}], actor=officer)
         photo = add_evidence(filed.claim, jpeg_bytes(), actor=officer)
+        failed_job = Job(kind="sms.send", payload={}, status=JobStatus.failed, attempts=8,
+                         max_attempts=8)
+        db.session.add(failed_job)
         db.session.commit()
         return {"officer_id": officer.id, "rates_region": Region.by_code("CN-JL-HC").id,
                 "fresh": fresh.client_uuid, "filed": filed.client_uuid,
                 "unfinished": unfinished.client_uuid, "filed_code": filed.claim.code,
-                "filed_photo": photo.id, "voucher": db.session.scalar(
+                "filed_photo": photo.id, "failed_job": failed_job.id, "voucher": db.session.scalar(
                     db.select(Voucher.number).where(
                         Voucher.claim_id == claims["voucher_issued"].id)),
                 **{status: claim.code for status, claim in claims.items()},

@@ -51,7 +51,8 @@ MENU = (
     ("claims.my_claims", _l("My claims")), ("claims.new_filing", _l("New claim")),
     ("accounts.users", _l("Users")), ("regions.index", _l("Regions")),
     ("rates.index", _l("Rates")), ("losses.index", _l("Loss vocabulary")),
-    ("settings.deployment", _l("Settings")), ("claims.queue", _l("Queue")),
+    ("settings.deployment", _l("Settings")), ("jobs.index", _l("Jobs")),
+    ("claims.queue", _l("Queue")),
     ("dashboard.dashboard", _l("Dashboard")),
 )
 

@@ -72,6 +72,9 @@ class EventKind(TitledEnum):
     # Vouchers.
     voucher_key_rotated = "voucher_key_rotated", _l("Voucher signing key rotated")
 
+    # The job worker.
+    job_retried = "job_retried", _l("Failed job sent back to the queue")
+
     # The audit trail itself.
     accept_audit_head = "accept_audit_head", _l("Audit trail head accepted as it stood")
 

@@ -1,6 +1,9 @@
 """Column types and time helpers shared by every feature's models."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import DateTime, event
@@ -66,6 +69,20 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+_WRITE_LOCK = ContextVar("hwc_sqlite_write_lock", default=False)
+
+
+@contextmanager
+def write_lock_on_begin() -> Iterator[None]:
+    """Inside this block, every SQLite transaction takes the write lock when it begins, as a
+    writing request's does (the job worker: it claims and completes jobs)."""
+    token = _WRITE_LOCK.set(True)
+    try:
+        yield
+    finally:
+        _WRITE_LOCK.reset(token)
+
+
 def _sqlite_begin(connection) -> None:
     """A web request that may write (POST, PUT, PATCH, DELETE) takes SQLite's write lock when
     its transaction begins, so concurrent writers queue (up to the busy timeout) instead of
@@ -75,7 +92,8 @@ def _sqlite_begin(connection) -> None:
         return
     from flask import has_request_context, request
 
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    writing = _WRITE_LOCK.get() or (
+        has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"))
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

@@ -67,13 +67,14 @@ def create_app(config: dict | None = None) -> Flask:
         losses,
         rates,
         regions,
+        sms,
         vouchers,
         workflow,
     )
     from hwc.core import settings  # noqa: F401 - registers the settings table
 
-    for feature in (core, accounts, regions, audit, losses, claims, rates, workflow, vouchers,
-                    api, dashboard, jobs):
+    for feature in (core, accounts, regions, audit, losses, claims, rates, workflow, jobs,
+                    vouchers, sms, api, dashboard):
         feature.init_app(app)
 
     from hwc.cli import init_app as init_cli

@@ -146,8 +146,7 @@ def send_queued(payload: dict, job=None) -> None:
     message.detail = (result.detail or "")[:255]
     if result.accepted:
         message.state, message.sent_at = MessageState.sent, utcnow()
-    elif result.retryable:
-        db.session.commit()  # keep the gateway's last word for the office to see
+    elif result.retryable:  # the job keeps the gateway's word as its error, and retries
         raise GatewayBusy(result.detail)
     else:
         message.state = MessageState.failed

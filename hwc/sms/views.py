@@ -60,8 +60,7 @@ def inbound_kannel():
 
     _from_gateway()
     reply = answer_inbound(request.args.get("from", ""), request.args.get("text", "")[:MAX_TEXT])
-    response = Response(reply.text, mimetype="text/plain")
-    response.charset = "utf-8"
+    response = Response(reply.text, content_type="text/plain; charset=utf-8")
     if encoding(reply.text) != "gsm7":
         response.headers["X-Kannel-Coding"] = "2"
     return response

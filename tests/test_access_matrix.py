@@ -84,6 +84,13 @@ EXPECTED = {
     ("vouchers.show_account", "POST"): ("LFFFKFFF", "LFMMMMMF", "LFMMMMMM"),
     ("vouchers.verify_page", "GET"): "KKKKKKKK",
     ("vouchers.verify_page_upper", "GET"): "KKKKKKKK",
+    # sms: the gateway's calls (checked by address and secret), the public status page, the
+    # phone simulator (console backend only, as in the tests); a report for no message is 404
+    ("sms.inbound_kannel", "GET"): "KKKKKKKK",
+    ("sms.delivery", "GET"): "MMMMMMMM",
+    ("sms.status_page", "GET"): "KKKKKKKK",
+    ("sms.phone", "GET"): "KKKKKKKK",
+    ("sms.phone", "POST"): "KKKKKKKK",
     # core
     ("core.index", "GET"): "LKKKKKKK",
     ("core.workspace", "GET"): "LKKKKKKK",

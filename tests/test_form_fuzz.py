@@ -133,6 +133,7 @@ TARGETS: dict[str, list[Target]] = {
                act("void_voucher", version="{version}", comment="wrong payee")),
     ],
     "vouchers.show_account": [Target("finance", "/vouchers/{voucher}/account")],
+    "sms.phone": [Target(None, "/dev/phone", {"phone": "+8613800000001", "text": "HELP"})],
     "jobs.retry_job": [Target("admin", "/admin/jobs/{failed_job}/retry")],
     "claims.acknowledge": [Target("verifier", "/claims/{under_verification}/acknowledge-flags",
                                   {"flags": ["duplicate_incident", "reused_photo"]})],

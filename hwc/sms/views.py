@@ -68,7 +68,8 @@ def inbound_kannel():
 
 @bp.get("/sms/dlr/kannel")
 def delivery():
-    """Kannel's delivery report: ``dlr-url`` with ``reference`` (our message id) and ``type`` (%d)."""
+    """Kannel's delivery report: ``dlr-url`` with ``reference`` (our message id) and ``type``
+    (Kannel's %d)."""
     _from_gateway()
     found = delivery_report(request.args.get("reference", ""), request.args.get("type", ""))
     return Response(status=204 if found else 404)

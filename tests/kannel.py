@@ -77,7 +77,7 @@ catch-all = true
 get-url = "{get_url}"
 accept-x-kannel-headers = true
 concatenation = true
-max-messages = 1
+max-messages = 2
 """
 
 # fakesmsc prints each message it gets on stderr (the first at INFO, later ones at DEBUG).
@@ -135,6 +135,48 @@ def decode_payload(coding: str, payload: str) -> str:
         return payload
     raw = urllib.parse.unquote_to_bytes(payload.replace("+", " "))
     return raw.decode("utf-16-be") if coding == "ucs-2" else raw.decode("latin-1")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a concatenated message (its UDH names the message, the count, the place)."""
+
+    sender: str
+    receiver: str
+    reference: int
+    total: int
+    number: int
+    coding: str
+    text: str
+
+
+def concatenated_part(sender: str, receiver: str, payload: str) -> Part:
+    """fakesmsc prints a part as ``<UDH> data <bytes>``, both URL-encoded; the bytes are
+    UTF-16BE for a UCS-2 message (every other byte of Latin or Cyrillic is 0 or 4)."""
+    udh_text, _, data = payload.partition(" data ")
+    udh = urllib.parse.unquote_to_bytes(udh_text.replace("+", " "))
+    raw = urllib.parse.unquote_to_bytes(data.replace("+", " "))
+    ucs2 = (len(raw) % 2 == 0 and b"\x00" in raw[0::2]) or any(b >= 0x80 for b in raw)
+    text = raw.decode("utf-16-be", "replace") if ucs2 else raw.decode("latin-1")
+    return Part(sender, receiver, udh[3], udh[4], udh[5], "ucs-2" if ucs2 else "text", text)
+
+
+def joined(found: list) -> list[PhoneMessage]:
+    """The messages as the phone shows them: the parts of a concatenated one joined once all
+    have come, in order."""
+    messages, parts = [], {}
+    for item in found:
+        if isinstance(item, PhoneMessage):
+            messages.append(item)
+            continue
+        key = (item.sender, item.receiver, item.reference)
+        parts.setdefault(key, {})[item.number] = item
+        if len(parts[key]) == item.total:
+            group = parts.pop(key)
+            ordered = [group[n] for n in range(1, item.total + 1)]
+            messages.append(PhoneMessage(item.sender, item.receiver, item.coding,
+                                         "".join(part.text for part in ordered)))
+    return messages
 
 
 def phone_line(sender: str, receiver: str, text: str) -> str:
@@ -250,9 +292,12 @@ class Kannel:
                 match = GOT_MESSAGE.search(line)
                 if match:
                     sender, receiver, coding, payload = match.groups()
-                    found.append(PhoneMessage(sender, receiver, coding,
-                                              decode_payload(coding, payload)))
-        return found
+                    if coding == "udh":
+                        found.append(concatenated_part(sender, receiver, payload))
+                    else:
+                        found.append(PhoneMessage(sender, receiver, coding,
+                                                  decode_payload(coding, payload)))
+        return joined(found)
 
     def wait_for_received(self, count: int, timeout: float = 10.0) -> list[PhoneMessage]:
         """The messages received once there are at least ``count`` of them."""

@@ -185,3 +185,37 @@ def test_junk_from_a_phone_always_gets_an_answer(app, demo, client, text):
     assert answer.status_code in (200, 400)
     if answer.status_code == 200:
         assert answer.get_data(as_text=True).strip()
+
+
+def test_a_jurisdiction_switches_notifications_off_per_step(app, demo):
+    from tests.factories import set_region_setting
+
+    with app.app_context():
+        set_region_setting("CN-JL-HC", "sms_notifications", "approve record_payment")
+        claim = make_claim("submitted")
+        assert outbound_of(claim) == []  # "received" is switched off in Hunchun
+        perform(claim, "start_verification", actor=User.by_username("verifier"))
+        perform(claim, "verify", actor=User.by_username("verifier"))
+        perform(claim, "approve", actor=User.by_username("approver"))
+        perform(claim, "approve", actor=User.by_username("senior"))
+        assert [m.topic for m in outbound_of(claim)] == ["approve"]
+        set_region_setting("CN-JL-HC", "sms_notifications", "none")
+        assert outbound_of(make_claim("submitted")) == []
+
+
+def test_an_unknown_code_without_a_keyword_is_answered_in_the_language_of_the_numbers_country(
+        app, demo, client):
+    russian = inbound(client, format_code(generate_code()), sender="+79241230155")
+    chinese = inbound(client, format_code(generate_code()), sender="+8613800000155")
+    assert re.search("[а-яА-Я]", russian.get_data(as_text=True))
+    assert re.search("[\u4e00-\u9fff]", chinese.get_data(as_text=True))
+
+
+def test_the_notifications_setting_takes_steps_or_none():
+    from hwc.core.settings import InvalidSetting, check_setting
+
+    assert check_setting("sms_notifications", " approve  paid ".replace("paid", "reject")) == \
+        "approve  reject"
+    for refused in ("approve fly", "none approve", "", "APPROVE"):
+        with pytest.raises(InvalidSetting):
+            check_setting("sms_notifications", refused)

@@ -68,6 +68,10 @@ SETTINGS = {
         str, "{prefix}-{year}-{seq:6}",
         _l("Voucher number format ({prefix}, {year}, {month}, {seq} or {seq:6} for six digits; "
            "with {month} the numbers restart every month)"), 10, 64, regional=True),
+    "sms_notifications": SettingSpec(
+        str, "submit return approve reject issue_voucher record_payment",
+        _l("Text the resident on these steps (any of: submit return approve reject "
+           "issue_voucher record_payment; \"none\" for none)"), 4, 64, regional=True),
     "max_upload_bytes": SettingSpec(
         int, 10 * MEGABYTE, _l("Largest photo upload (bytes)"), 100 * 1024, 50 * MEGABYTE),
     "api_token_hours": SettingSpec(int, 12, _l("API tokens last (hours)"), 1, 720),
@@ -89,8 +93,18 @@ def _voucher_format(text: str) -> bool:
     return NumberFormat.parse(text) is not None
 
 
+# The steps a resident may be texted about (the SMS notifications setting names a few, or none).
+NOTIFIABLE_STEPS = ("submit", "return", "approve", "reject", "issue_voucher", "record_payment")
+
+
+def _notification_steps(text: str) -> bool:
+    words = text.split()
+    return words == ["none"] or (bool(words) and set(words) <= set(NOTIFIABLE_STEPS))
+
+
 # Text settings with a shape of their own, each a test of the stripped text.
 TEXT_CHECKS = {
+    "sms_notifications": _notification_steps,
     "office_language": _shipped_language,
     "voucher_prefix": lambda text: text.isascii() and text.isalnum() and text == text.upper(),
     "voucher_number_format": _voucher_format,

@@ -15,6 +15,7 @@ from hwc.core.money import currency_places
 from hwc.core.settings import (
     REGIONAL_KEYS,
     SETTINGS,
+    NOTIFIABLE_STEPS,
     InvalidSetting,
     SettingOutOfRange,
     SettingSpec,
@@ -47,6 +48,9 @@ def text_message(key: str) -> str:
     if key == "voucher_prefix":
         return _("Use capital letters and digits only (at most %(max)d), not a prefix another "
                  "region uses.", max=SETTINGS[key].maximum)
+    if key == "sms_notifications":
+        return _("Name steps from this list, separated by spaces: %(steps)s; or “none”.",
+                 steps=" ".join(NOTIFIABLE_STEPS))
     if key == "voucher_number_format":
         return _("Start with {prefix} and a hyphen, and use {year} and {seq} once each "
                  "({month} and {seq:6} are optional); other characters: letters, digits, "

@@ -35,6 +35,20 @@ def normalised_phone(sender: str) -> str:
     return re.sub(r"[^0-9+]", "", text)[:MAX_PHONE] or "unknown"
 
 
+def language_of_phone(phone: str) -> str | None:
+    """The office language of the jurisdiction a number's country belongs to (its country's
+    region, coded as the country is), when there is one."""
+    from hwc.regions.models import Region
+    from hwc.regions.settings import settings_for
+
+    try:
+        country = phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return None
+    region = Region.by_code(country) if country else None
+    return settings_for(region)["office_language"] if region is not None else None
+
+
 def default_language() -> str:
     return current_app.config["HWC_DEFAULT_LOCALE"]
 
@@ -70,7 +84,7 @@ def answer_inbound(sender: str, text: str) -> SmsMessage:
     inbound = parse(text or "")
     claim = Claim.by_code(inbound.code) if inbound.code and not inbound.typo else None
     language = (claim.claimant.language if claim is not None else None) or \
-        inbound.language or default_language()
+        inbound.language or language_of_phone(phone) or default_language()
     if language not in LANGUAGES:
         language = default_language()
     _store(Direction.inbound, phone, text or "", state=MessageState.received, claim=claim,
@@ -114,6 +128,11 @@ def notify(claim: Claim, *, action: str, to_status: ClaimStatus, **_) -> SmsMess
 
     if action not in NOTIFIED or (action == "approve" and to_status != ClaimStatus.approved):
         return None
+    from hwc.regions.settings import jurisdiction_of
+
+    step = "reject" if action == "propose_rejection" else action
+    if step not in jurisdiction_of(claim)["sms_notifications"].split():
+        return None  # this jurisdiction does not text residents about this step
     phone = normalised_phone(claim.claimant.phone)
     if db.session.get(OptOut, phone) is not None:
         return None

@@ -13,9 +13,9 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from hwc.config import LANGUAGES
 from hwc.core.money import currency_places
 from hwc.core.settings import (
+    NOTIFIABLE_STEPS,
     REGIONAL_KEYS,
     SETTINGS,
-    NOTIFIABLE_STEPS,
     InvalidSetting,
     SettingOutOfRange,
     SettingSpec,

@@ -83,6 +83,20 @@ def write_lock_on_begin() -> Iterator[None]:
         _WRITE_LOCK.reset(token)
 
 
+def writes(view):
+    """Mark a view that writes although it answers GET (a gateway's callback, which can only
+    call with GET): on SQLite its transaction takes the write lock when it begins, as a POST's
+    does, instead of failing with "database is locked" when it first writes."""
+    view.writes = True
+    return view
+
+
+def _writes(endpoint: str | None) -> bool:
+    from flask import current_app
+
+    return bool(getattr(current_app.view_functions.get(endpoint), "writes", False))
+
+
 def _sqlite_begin(connection) -> None:
     """A web request that may write (POST, PUT, PATCH, DELETE) takes SQLite's write lock when
     its transaction begins, so concurrent writers queue (up to the busy timeout) instead of
@@ -92,8 +106,8 @@ def _sqlite_begin(connection) -> None:
         return
     from flask import has_request_context, request
 
-    writing = _WRITE_LOCK.get() or (
-        has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"))
+    writing = _WRITE_LOCK.get() or (has_request_context() and (
+        request.method not in ("GET", "HEAD", "OPTIONS") or _writes(request.endpoint)))
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

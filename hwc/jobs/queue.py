@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hwc.accounts.models import Role
 from hwc.audit.trail import record_event
-from hwc.core.db import utcnow
+from hwc.core.db import utcnow, write_lock_on_begin
 from hwc.extensions import db
 from hwc.jobs.models import MAX_DEDUPE_KEY, MAX_ERROR, MAX_KIND, Job, JobStatus
 
@@ -169,7 +169,14 @@ def run_one(worker_id: str, *, lease: float | None = None) -> Job | None:
     """Claim one due job and run its handler; None when nothing was due. The handler's changes
     and the job's completion commit together, only if this worker still holds the job; an
     exception from the handler is recorded on the job (retried later, or failed), never
-    raised."""
+    raised. On SQLite each of its transactions takes the write lock when it begins, whoever
+    calls it: a handler that first reads and then writes would otherwise fail with "database
+    is locked" when a request wrote in between (a delivery report arriving mid-send)."""
+    with write_lock_on_begin():
+        return _run_one(worker_id, lease)
+
+
+def _run_one(worker_id: str, lease: float | None) -> Job | None:
     job = claim_next(worker_id, lease or current_app.config["HWC_JOB_LEASE_SECONDS"])
     if job is None:
         return None

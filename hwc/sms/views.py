@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Length
 
 from hwc.claims.codes import CodeTypo, InvalidCode, format_code, normalise_code
 from hwc.claims.models import Claim
+from hwc.core.db import writes
 from hwc.extensions import limiter
 from hwc.sms.models import MAX_PHONE, MAX_TEXT
 from hwc.sms.service import (
@@ -52,6 +53,7 @@ def _sender() -> str:
 
 
 @bp.get("/sms/inbound/kannel")
+@writes
 @limiter.limit(lambda: current_app.config["HWC_SMS_SENDER_LIMIT"], key_func=_sender)
 def inbound_kannel():
     """Kannel's sms-service: ``get-url = "http://HOST/sms/inbound/kannel?from=%p&text=%a"``.
@@ -67,6 +69,7 @@ def inbound_kannel():
 
 
 @bp.get("/sms/dlr/kannel")
+@writes
 def delivery():
     """Kannel's delivery report: ``dlr-url`` with ``reference`` (our message id) and ``type``
     (Kannel's %d)."""

@@ -219,3 +219,11 @@ def test_the_notifications_setting_takes_steps_or_none():
     for refused in ("approve fly", "none approve", "", "APPROVE"):
         with pytest.raises(InvalidSetting):
             check_setting("sms_notifications", refused)
+
+
+def test_the_phone_simulator_cannot_be_used_to_try_codes_without_limit(app, demo, limited):
+    for _ in range(20):
+        assert limited.post("/dev/phone", data={"phone": "+79241230166",
+                                                "text": "HELP"}).status_code == 302
+    assert limited.post("/dev/phone", data={"phone": "+79241230166",
+                                            "text": "HELP"}).status_code == 429

@@ -114,6 +114,7 @@ def _console_only() -> None:
 
 
 @bp.route("/dev/phone", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["HWC_STATUS_PAGE_LIMIT"], methods=["POST"])
 def phone():
     """A basic phone in the browser, for trying the SMS service without a gateway: text the
     service from any number, and read every message that number got."""

@@ -28,7 +28,8 @@ def lines(directory, name: str) -> list[list[str]]:
 
 @handler("test.record")
 def record_run(payload: dict, job: Job) -> None:
-    """Every run leaves a line: a job run twice shows twice."""
+    """Every run leaves a line: a job run twice shows twice (after ``sleep`` seconds of work)."""
+    time.sleep(payload.get("sleep", 0))
     append(payload["dir"], "runs.log", f"{job.id} {os.getpid()}")
 
 

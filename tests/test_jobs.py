@@ -305,9 +305,12 @@ def count_status(app, status: JobStatus) -> int:
 @pytest.mark.commits
 def test_three_worker_processes_run_three_hundred_jobs_each_exactly_once(app, workers,
                                                                          tmp_path):
-    pids = {workers.start("--lease", "60").pid for _ in range(3)}
+    # Each job takes 10 ms and an idle worker looks every 50 ms, so all three are at work
+    # before the queue is empty, however slowly each one started.
+    pids = {workers.start("--lease", "60", "--poll", "0.05").pid for _ in range(3)}
     with app.app_context():
-        ids = [enqueue("test.record", {"dir": str(tmp_path)}).id for _ in range(300)]
+        ids = [enqueue("test.record", {"dir": str(tmp_path), "sleep": 0.01}).id
+               for _ in range(300)]
         db.session.commit()
     wait_for(lambda: count_status(app, JobStatus.done) == 300, 240, "300 jobs done")
     assert workers.stop() == [0, 0, 0]

@@ -316,7 +316,11 @@ def test_three_worker_processes_run_three_hundred_jobs_each_exactly_once(app, wo
     assert workers.stop() == [0, 0, 0]
     runs = lines(tmp_path, "runs.log")
     assert sorted(int(job_id) for job_id, _pid in runs) == ids  # each once, none twice
-    assert {int(pid) for _job, pid in runs} == pids  # all three took part
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # SKIP LOCKED lets all three work at once. On SQLite one writer at a time holds the
+        # lock, and SQLite's busy wait is not fair: a worker may lose every turn, so there the
+        # test asks only that each job ran exactly once.
+        assert {int(pid) for _job, pid in runs} == pids  # all three took part
 
 
 @pytest.mark.commits

@@ -65,6 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
         dashboard,
         jobs,
         losses,
+        notice,
+        payments,
         rates,
         regions,
         sms,
@@ -74,7 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hwc.core import settings  # noqa: F401 - registers the settings table
 
     for feature in (core, accounts, regions, audit, losses, claims, rates, workflow, jobs,
-                    vouchers, sms, api, dashboard):
+                    vouchers, payments, notice, sms, api, dashboard):
         feature.init_app(app)
 
     from hwc.cli import init_app as init_cli

@@ -46,6 +46,18 @@ class EventKind(TitledEnum):
     record_payment = "record_payment", _l("Payment recorded")
     void_voucher = "void_voucher", _l("Voucher voided")
     bank_account_viewed = "bank_account_viewed", _l("Whole bank account shown")
+    late_interest_rate_added = "late_interest_rate_added", _l("Late-payment interest rate added")
+
+    # Public notice (公示): someone objected, and the claim went back to verification.
+    object = "object", _l("Objection lodged")
+
+    # Budgets and payment runs.
+    budget_created = "budget_created", _l("Budget created")
+    budget_topped_up = "budget_topped_up", _l("Budget topped up")
+    payment_run_created = "payment_run_created", _l("Payment run started")
+    payment_run_cancelled = "payment_run_cancelled", _l("Payment run cancelled")
+    bank_file_downloaded = "bank_file_downloaded", _l("Bank transfer file downloaded")
+    confirmation_imported = "confirmation_imported", _l("Bank confirmation file imported")
 
     # Rate schedules.
     rates_imported = "rates_imported", _l("Rate schedule imported")

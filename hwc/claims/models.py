@@ -154,6 +154,9 @@ class Claim(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the step the claim waits on is due (None when nothing waits).
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While an approved claim is on public notice (公示), the moment the notice ends; it cannot
+    # be paid before (hwc.notice).
+    notice_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

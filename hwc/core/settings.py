@@ -72,6 +72,16 @@ SETTINGS = {
         str, "submit return approve reject issue_voucher record_payment",
         _l("Text the resident on these steps (any of: submit return approve reject "
            "issue_voucher record_payment; \"none\" for none)"), 4, 64, regional=True),
+    "public_notice_days": SettingSpec(
+        int, 0, _l("Public notice before payment (days; 0: no notice)"), 0, 90, regional=True),
+    "interest_day_count": SettingSpec(
+        str, "actual/365",
+        _l("Late-payment interest day count (actual/365, actual/360 or actual/actual)"), 10, 13,
+        regional=True),
+    "bank_file_columns": SettingSpec(
+        str, "reference payee account amount currency",
+        _l("Bank transfer file columns, in order (any of: reference payee account amount "
+           "currency claim id_number village)"), 3, 128, regional=True),
     "max_upload_bytes": SettingSpec(
         int, 10 * MEGABYTE, _l("Largest photo upload (bytes)"), 100 * 1024, 50 * MEGABYTE),
     "api_token_hours": SettingSpec(int, 12, _l("API tokens last (hours)"), 1, 720),
@@ -102,12 +112,24 @@ def _notification_steps(text: str) -> bool:
     return words == ["none"] or (bool(words) and set(words) <= set(NOTIFIABLE_STEPS))
 
 
+DAY_COUNTS = ("actual/365", "actual/360", "actual/actual")
+BANK_FILE_COLUMNS = ("reference", "payee", "account", "amount", "currency", "claim",
+                     "id_number", "village")
+
+
+def _bank_file_columns(text: str) -> bool:
+    words = text.split()
+    return bool(words) and set(words) <= set(BANK_FILE_COLUMNS) and len(set(words)) == len(words)
+
+
 # Text settings with a shape of their own, each a test of the stripped text.
 TEXT_CHECKS = {
     "sms_notifications": _notification_steps,
     "office_language": _shipped_language,
     "voucher_prefix": lambda text: text.isascii() and text.isalnum() and text == text.upper(),
     "voucher_number_format": _voucher_format,
+    "interest_day_count": lambda text: text in DAY_COUNTS,
+    "bank_file_columns": _bank_file_columns,
 }
 
 

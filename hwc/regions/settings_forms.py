@@ -13,6 +13,8 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from hwc.config import LANGUAGES
 from hwc.core.money import currency_places
 from hwc.core.settings import (
+    BANK_FILE_COLUMNS,
+    DAY_COUNTS,
     NOTIFIABLE_STEPS,
     REGIONAL_KEYS,
     SETTINGS,
@@ -55,6 +57,11 @@ def text_message(key: str) -> str:
         return _("Start with {prefix} and a hyphen, and use {year} and {seq} once each "
                  "({month} and {seq:6} are optional); other characters: letters, digits, "
                  "hyphen, underscore, dot.")
+    if key == "interest_day_count":
+        return _("Enter one of: %(values)s.", values=", ".join(DAY_COUNTS))
+    if key == "bank_file_columns":
+        return _("Name columns from this list, each once, separated by spaces: %(columns)s.",
+                 columns=" ".join(BANK_FILE_COLUMNS))
     return _("Use at most %(max)d characters, without line breaks or control characters.",
              max=SETTINGS[key].maximum)
 

@@ -51,7 +51,8 @@ def voucher_issued(claim: Claim, actor, data: dict) -> Outcome:
     voucher = Voucher(
         number=number.text, claim=claim, issuer=where.sources["voucher_prefix"] or "",
         prefix=number.prefix, period=number.period, seq=number.seq,
-        amount=round_money(claim.approved_total, claim.currency), currency=claim.currency,
+        amount=round_money(claim.approved_total, claim.currency),
+        principal=round_money(claim.approved_total, claim.currency), currency=claim.currency,
         authority=where["voucher_authority"], office_language=where["office_language"],
         issued_on=today, issued_at=utcnow(), issued_by_id=actor.id)
     from hwc.vouchers.sealing import seal_voucher

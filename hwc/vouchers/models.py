@@ -4,7 +4,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hwc.accounts.models import User
@@ -70,7 +81,17 @@ class Voucher(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     period: Mapped[str] = mapped_column(String(7))
     seq: Mapped[int] = mapped_column(Integer)
+    # What is paid: the approved amount (``principal``) plus late-payment interest, if the
+    # voucher was issued after the statutory days (``hwc.vouchers.interest``).
     amount: Mapped[Decimal] = mapped_column(MONEY)
+    principal: Mapped[Decimal] = mapped_column(MONEY)
+    interest: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    interest_days: Mapped[int] = mapped_column(Integer, default=0)
+    # How the interest was computed: [{"from": "2026-03-02", "to": "2026-03-31", "days": 30,
+    # "rate": "6", "basis": 365}, …] — one entry per rate in force.
+    interest_detail: Mapped[list] = mapped_column(JSON, default=list)
+    # The budget line it is paid from (through a payment run, or chosen when issued alone).
+    budget_id: Mapped[int | None] = mapped_column(ForeignKey("budgets.id"), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[VoucherStatus] = mapped_column(enum_column(VoucherStatus),
                                                   default=VoucherStatus.issued)
@@ -100,3 +121,20 @@ class Voucher(db.Model):
 
     def __repr__(self) -> str:
         return f"<Voucher {self.number} {self.status.value}>"
+
+
+class LateInterestRate(db.Model):
+    """The annual interest a region owes on a claim paid after its statutory days, from a day
+    on (a percentage, such as 6 for 6 % a year). A region with no rates of its own follows the
+    nearest region above it that has some; each day late is charged at the rate in force that
+    day. Rates are added, never changed: a new rate from a later day replaces the old one."""
+
+    __tablename__ = "late_interest_rates"
+    __table_args__ = (UniqueConstraint("region_id", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    rate: Mapped[Decimal] = mapped_column(Numeric(7, 4))  # percent a year
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

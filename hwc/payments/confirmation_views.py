@@ -1,0 +1,3 @@
+"""Pages of the payments feature (confirmation_views)."""
+
+from hwc.payments.views import bp  # noqa: F401

@@ -1,5 +1,7 @@
 """``flask hwc demo`` builds the demo world and is idempotent."""
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from hwc.accounts.models import Role, User
@@ -7,7 +9,7 @@ from hwc.accounts.operations import authenticate
 from hwc.audit.models import AuditEvent
 from hwc.audit.trail import verify_chain
 from hwc.claims.models import Claim, Evidence
-from hwc.demo.claims import HUNCHUN, KHASANSKY
+from hwc.demo.claims import HUNCHUN, HUNCHUN_ON_NOTICE, KHASANSKY, SIDES
 from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
 
@@ -29,15 +31,15 @@ def test_demo_command_is_idempotent(runner, app):
         assert counts() == before
         assert sorted(db.session.scalars(select(Region.path))) == paths
         assert authenticate("officer", "pw-for-demo-1", address="192.0.2.1").ok
-        assert before[2] == len(HUNCHUN) + len(KHASANSKY)
+        assert before[2] == sum(len(claims) for _prefix, claims, _language in SIDES)
 
 
 def test_demo_claims_reach_their_statuses_through_the_workflow(runner, app):
     result = runner.invoke(args=["hwc", "demo"])
     assert result.exit_code == 0, result.output
-    assert f"{len(HUNCHUN) + len(KHASANSKY)} new claims" in result.output
+    assert f"{sum(len(claims) for _prefix, claims, _language in SIDES)} new claims" in result.output
     with app.app_context():
-        for prefix, claims in (("", HUNCHUN), ("ru_", KHASANSKY)):
+        for prefix, claims in (("", HUNCHUN + HUNCHUN_ON_NOTICE), ("ru_", KHASANSKY)):
             statuses = sorted(str(claim.status) for claim in db.session.scalars(
                 select(Claim).join(Claim.filed_by).where(User.username == prefix + "officer")))
             assert statuses == sorted(status for _key, status, *_rest in claims)
@@ -89,3 +91,20 @@ def test_the_demo_root_user_is_an_admin_of_no_region_and_sees_both_countries(app
         assert root.is_root and root.role == Role.admin and root.region is None
         assert {region.code for region in root.scope_regions} == {"CN", "RU"}
         assert not User.by_username("admin").is_root
+
+
+def test_the_demo_has_budgets_with_their_documents_and_hunchuns_interest_rate(runner, app):
+    from hwc.demo.payments import BUDGETS
+    from hwc.payments.budgets import funded
+    from hwc.payments.models import Budget
+    from hwc.vouchers.models import LateInterestRate
+
+    for _ in range(2):  # a second run adds nothing
+        assert runner.invoke(args=["hwc", "demo"]).exit_code == 0
+    with app.app_context():
+        budgets = db.session.scalars(select(Budget)).all()
+        assert sorted(budget.fund for budget in budgets) == sorted(b[1] for b in BUDGETS)
+        hunchun = next(budget for budget in budgets if budget.fund == "中央财政生态补偿资金")
+        assert funded(hunchun) == Decimal("80000.00")
+        assert all(top_up.document_reference for top_up in hunchun.top_ups)
+        assert db.session.scalar(select(func.count(LateInterestRate.id))) == 1

@@ -110,6 +110,23 @@ HUNCHUN = [
     ("cn-10", "draft", "CN-JL-HC-CH-CC", ("郑秀英", "+8613804331210", None),
      "wild_boar", 4, None, "野猪毁坏土豆地。",
      [_crop("potato", "0.8", "mu")]),
+    ("cn-11", "approved", "CN-JL-HC-CH-CC", ("韩东植", "+8613804331211", "222404196809090017"),
+     "wild_boar", 70, (43.3066, 130.8090), "野猪群毁坏三亩玉米。",
+     [_crop("maize", "3", "mu")]),
+    ("cn-12", "approved", "CN-JL-HC-CH-CM", ("许春花", "+8613804331212", "222404197705050028"),
+     "amur_leopard", 65, (43.3350, 130.7000), "远东豹咬死两只山羊。",
+     [_head("goat", "2", "1500.00")]),
+]
+
+# Approved after Hunchun switched its public notice (公示) on: these wait out the notice before
+# they may be paid, and show on the public list.
+HUNCHUN_ON_NOTICE = [
+    ("cn-13", "approved", "CN-JL-HC-CH-DA", ("金顺姬", "+8613804331213", "222404198203030041"),
+     "amur_tiger", 12, (43.3690, 130.7466), "老虎咬死一头牛犊。",
+     [_head("calf", "1", "2600.00")]),
+    ("cn-14", "approved", "CN-JL-HC-CH-CC", ("赵德明", "+8613804331214", "222404197001010052"),
+     "wild_boar", 11, (43.3120, 130.8050), "野猪拱坏两亩土豆。",
+     [_crop("potato", "2", "mu")]),
 ]
 
 KHASANSKY = [
@@ -137,7 +154,9 @@ KHASANSKY = [
      [_crop("maize", "0.5", "ha")]),
 ]
 
-SIDES = [("", HUNCHUN, "zh_Hans"), ("ru_", KHASANSKY, "ru")]
+SIDES = [("", HUNCHUN, "zh_Hans"), ("ru_", KHASANSKY, "ru"), ("", HUNCHUN_ON_NOTICE, "zh_Hans")]
+# Hunchun's notice is switched on before the last side's claims are approved.
+NOTICE = ("CN-JL-HC", 7)
 
 
 def photo(index: int) -> bytes:
@@ -157,6 +176,8 @@ def load_demo_claims() -> int:
     second run)."""
     created_count = 0
     for index, (prefix, claims, language) in enumerate(SIDES):
+        if claims is HUNCHUN_ON_NOTICE:
+            _switch_notice_on(*NOTICE)
         for number, (key, status, village, (name, phone, id_number), species, hours_ago, gps,
                      narrative, losses) in enumerate(claims):
             officer = User.by_username(prefix + "officer")
@@ -184,3 +205,12 @@ def load_demo_claims() -> int:
             if status == "approved" and claim.status == ClaimStatus.awaiting_second_approval:
                 perform(claim, "approve", actor=User.by_username(prefix + "senior"))
     return created_count
+
+
+def _switch_notice_on(region_code: str, days: int) -> None:
+    from hwc.regions.models import Region
+    from hwc.regions.settings import own_settings, store_region_setting
+
+    region = Region.by_code(region_code)
+    if "public_notice_days" not in own_settings(region):  # an administrator's choice stays
+        store_region_setting(region, "public_notice_days", days)

@@ -24,6 +24,7 @@ from hwc.vouchers.interest import (
     late_interest,
     rate_on,
 )
+from hwc.vouchers.models import LateInterestRate
 from hwc.vouchers.operations import issue_voucher
 from hwc.vouchers.sealing import examine
 from hwc.vouchers.words import amount_in_words
@@ -219,3 +220,49 @@ def test_only_an_administrator_of_the_region_adds_its_rates(ctx, demo):
                                    effective_from=date(2026, 1, 1), rate=Decimal(6))
     add_late_interest_rate(county, actor=User.by_username("admin"),
                            effective_from=date(2026, 1, 1), rate=Decimal(6))
+
+
+# --- the settings page -------------------------------------------------------------------------
+
+RATES_PAGE = "/admin/regions/CN-JL-HC/interest-rates"
+
+
+def test_an_administrator_adds_a_rate_on_the_settings_page_and_sees_it(app, login_as):
+    admin = login_as("admin")
+    response = admin.post(RATES_PAGE, data={"rate-effective_from": "2026-01-01",
+                                            "rate-rate": "6.25"})
+    assert response.status_code == 302
+    page = admin.get("/admin/regions/CN-JL-HC/settings").get_data(as_text=True)
+    assert 'id="interest-rates"' in page and "6.25" in page and "2026" in page
+    with app.app_context():
+        assert rate_on(Region.by_code("CN-JL-HC-CH-CM"), date(2026, 1, 1)) == Decimal("6.25")
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("rate", ""), ("rate", "much"), ("rate", "-0.5"), ("rate", "100.5"), ("rate", "1.23456"),
+    ("rate", "NaN"), ("rate", "Infinity"), ("effective_from", ""),
+    ("effective_from", "2026-02-30"), ("effective_from", "1900-01-01"),
+])
+def test_bad_rates_get_a_message_on_their_field_and_nothing_is_added(app, login_as, field,
+                                                                     value):
+    data = {"rate-effective_from": "2026-01-01", "rate-rate": "6"} | {f"rate-{field}": value}
+    response = login_as("admin").post(RATES_PAGE, data=data)
+    assert response.status_code == 422
+    assert f'id="rate-{field}-error"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(LateInterestRate).count() == 0
+
+
+def test_a_second_rate_from_the_same_day_is_refused_with_a_message(app, login_as):
+    admin = login_as("admin")
+    data = {"rate-effective_from": "2026-01-01", "rate-rate": "6"}
+    assert admin.post(RATES_PAGE, data=data).status_code == 302
+    response = admin.post(RATES_PAGE, data=data | {"rate-rate": "7"})
+    assert response.status_code == 422
+    assert 'id="rate-effective_from-error"' in response.get_data(as_text=True)
+
+
+def test_a_foreign_region_answers_404_and_a_non_administrator_403(login_as):
+    data = {"rate-effective_from": "2026-01-01", "rate-rate": "6"}
+    assert login_as("ru_admin").post(RATES_PAGE, data=data).status_code == 404
+    assert login_as("finance").post(RATES_PAGE, data=data).status_code == 403

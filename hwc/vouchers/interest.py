@@ -13,6 +13,7 @@ from sqlalchemy import select
 from hwc.audit.trail import record_event
 from hwc.claims.deadlines import deadlines, due_day
 from hwc.core.db import utcnow
+from hwc.core.edge import EARLIEST_DATE, LATEST_DATE
 from hwc.core.money import round_money
 from hwc.extensions import db
 from hwc.regions.models import Region
@@ -23,9 +24,6 @@ from hwc.vouchers.models import LateInterestRate
 # A rate is a percentage a year: from 0 to 100, with at most this many places (Numeric(7, 4)).
 MAX_RATE = Decimal(100)
 RATE_PLACES = 4
-# The earliest and latest days a rate may take effect from.
-FIRST_DAY = date(1990, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -159,10 +157,10 @@ def add_late_interest_rate(region: Region, *, actor, effective_from: date,
     (``RateRefused``). Audited ``late_interest_rate_added``."""
     if not actor.administers(region):
         raise RegionNotFound(region.code)
-    if not isinstance(effective_from, date) or not FIRST_DAY <= effective_from <= LAST_DAY:
-        raise RateRefused("effective_from", _("Enter a day from %(first)s to %(last)s.",
-                                              first=FIRST_DAY.isoformat(),
-                                              last=LAST_DAY.isoformat()))
+    if not isinstance(effective_from, date) or not EARLIEST_DATE <= effective_from <= LATEST_DATE:
+        raise RateRefused("effective_from", _("Use a date between %(first)s and %(last)s.",
+                                              first=EARLIEST_DATE.isoformat(),
+                                              last=LATEST_DATE.isoformat()))
     if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate <= MAX_RATE:
         raise RateRefused("rate", _("Enter a rate from 0 to %(max)s.", max=MAX_RATE))
     if -rate.as_tuple().exponent > RATE_PLACES:

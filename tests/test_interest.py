@@ -266,3 +266,22 @@ def test_a_foreign_region_answers_404_and_a_non_administrator_403(login_as):
     data = {"rate-effective_from": "2026-01-01", "rate-rate": "6"}
     assert login_as("ru_admin").post(RATES_PAGE, data=data).status_code == 404
     assert login_as("finance").post(RATES_PAGE, data=data).status_code == 403
+
+
+def test_the_voucher_and_claim_pages_show_principal_interest_and_total(app, login_as):
+    with app.app_context():
+        claim = make_claim("approved")
+        add_rate("CN-JL-HC", date(2000, 1, 1), "6")
+        claim.approved_at = utcnow() - timedelta(
+            days=jurisdiction_of(claim)["pay_within_days"] + 10)
+        voucher = issue_voucher(claim, actor=User.by_username("finance"))
+        number, code = voucher.number, claim.code
+        principal, interest, total = voucher.principal, voucher.interest, voucher.amount
+        db.session.commit()
+    finance = login_as("finance")
+    page = finance.get(f"/vouchers/{number}").get_data(as_text=True)
+    for amount in (principal, interest, total):
+        assert f"{amount:,.2f}" in page
+    assert 'class="interest"' in page and "10" in page
+    claim_page = finance.get(f"/claims/{code}").get_data(as_text=True)
+    assert f"{interest:,.2f}" in claim_page and f"{total:,.2f}" in claim_page

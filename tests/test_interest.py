@@ -285,3 +285,53 @@ def test_the_voucher_and_claim_pages_show_principal_interest_and_total(app, logi
     assert 'class="interest"' in page and "10" in page
     claim_page = finance.get(f"/claims/{code}").get_data(as_text=True)
     assert f"{interest:,.2f}" in claim_page and f"{total:,.2f}" in claim_page
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+def test_the_dashboard_sums_live_vouchers_interest_per_issue_month_and_county(app, login_as):
+    from hwc.dashboard.stats import build_dashboard
+    from hwc.vouchers.operations import void_voucher
+    from tests.factories import make_khasansky_claim
+
+    finance = User.by_username
+    with app.app_context():
+        issued = [(date(2026, 1, 15), "10.00"), (date(2026, 1, 20), "2.50"),
+                  (date(2026, 2, 3), "0.75"), (date(2026, 2, 5), "99.00")]
+        vouchers = []
+        for day, interest in issued:
+            voucher = issue_voucher(make_claim("approved"), actor=finance("finance"))
+            voucher.issued_on, voucher.interest = day, Decimal(interest)
+            vouchers.append(voucher)
+        void_voucher(vouchers[-1], actor=finance("finance"), reason="wrong payee")
+        russian = issue_voucher(make_khasansky_claim(), actor=finance("ru_finance"))
+        russian.issued_on, russian.interest = date(2026, 1, 9), Decimal("7.00")
+        db.session.commit()
+        board = build_dashboard(User.by_username("auditor"))
+        hunchun = Region.by_code("CN-JL-HC").display_name()
+        assert board.interest_month_rows == [("2026-01", "CNY", Decimal("12.50")),
+                                             ("2026-02", "CNY", Decimal("0.75"))]
+        assert board.interest_county_rows == [(hunchun, "CNY", Decimal("13.25"))]
+        ru_board = build_dashboard(User.by_username("ru_auditor"))
+        assert ru_board.interest_month_rows == [("2026-01", "RUB", Decimal("7.00"))]
+        assert [row[1:] for row in ru_board.interest_county_rows] == [("RUB", Decimal("7.00"))]
+    page = login_as("auditor").get("/dashboard").get_data(as_text=True)
+    section = page[page.index('id="late-interest"'):]
+    assert "2026-01" in section and "12.50" in section and "13.25" in section
+    assert "99.00" not in section and "7.00" not in section
+
+
+def test_median_and_90th_percentile_days_from_report_to_payment(app, demo):
+    from hwc.dashboard.stats import build_dashboard
+
+    with app.app_context():
+        reported = datetime(2026, 1, 1, 8, tzinfo=UTC)
+        for days in (1, 2, 3, 4, 10):
+            claim = make_claim("paid")
+            claim.reported_at, claim.paid_at = reported, reported + timedelta(days=days)
+        make_claim("approved")  # not paid: not counted
+        db.session.commit()
+        board = build_dashboard(User.by_username("auditor"))
+        assert board.median_days_to_payment == 3
+        # Inclusive interpolation: rank 0.9 × (5 − 1) = 3.6, between 4 and 10 → 4 + 0.6 × 6.
+        assert board.p90_days_to_payment == pytest.approx(7.6)

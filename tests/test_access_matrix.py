@@ -118,6 +118,7 @@ EXPECTED = {
     # settings: a region's for the administrators of its area, the deployment's for root only
     ("settings.region_settings", "GET"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("settings.region_settings", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
+    ("settings.add_interest_rate", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("settings.deployment", "GET"): "LFFFFFFK",
     ("settings.deployment", "POST"): "LFFFFFFK",
 }

@@ -85,6 +85,8 @@ TARGETS: dict[str, list[Target]] = {
         "voucher_authority": "珲春市林业和草原局", "office_language": "zh_Hans",
         "voucher_prefix": "HC",
         "voucher_number_format": "{{prefix}}-{{year}}{{month}}-{{seq:5}}"})],
+    "settings.add_interest_rate": [Target("admin", "/admin/regions/CN-JL-HC/interest-rates", {
+        "rate-effective_from": "2026-01-01", "rate-rate": "6.25"})],
     "losses.new": [Target("admin", "/admin/vocabulary/new", term_data()),
                    Target("admin", "/admin/vocabulary/new", term_data(
                        term_type="kind", kind="", code="fishery", region="CN-JL-HC"))],

@@ -23,6 +23,7 @@ from hwc.rates import service as rates
 from hwc.rates.models import RateSchedule
 from hwc.regions import operations as regions
 from hwc.regions.models import Region
+from hwc.vouchers import interest
 from hwc.workflow import service
 from hwc.workflow.errors import ClaimNotFound
 from hwc.workflow.rules import ACTIONS, BATCH_APPROVE, CLAIM_ACTIONS, VIEW
@@ -30,7 +31,8 @@ from tests.factories import claim_body, import_rates, jpeg_bytes, make_claim
 
 MODULES = (operations, evidence, filing, flags, service)
 # The administrators' operations, named by their feature (their module names would clash).
-NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer}
+NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer,
+                 "interest": interest}
 ACTIONS_OF_CAN = (*ACTIONS, *CLAIM_ACTIONS, VIEW, BATCH_APPROVE)
 NOT_FOUND = (ClaimNotFound,)
 
@@ -189,6 +191,9 @@ CALLS.update({
     "importer.import_schedule": ("ru_admin", lambda w, a: importer.import_schedule(
         RUB_RATES, region=w.region, effective_from=date(2024, 1, 1), actor=a),
         (regions.RegionNotFound,)),
+    "interest.add_late_interest_rate": ("ru_admin", lambda w, a: interest.add_late_interest_rate(
+        w.region, actor=a, effective_from=date(2026, 1, 1), rate=interest.MAX_RATE),
+        (regions.RegionNotFound,)),
 })
 
 # Public functions that touch no claim, claimant, evidence or filing of anyone's, and why.
@@ -231,6 +236,15 @@ NO_ACTOR = {
     "rates.units_ratio": "arithmetic on units",
     "importer.parse_rows": "parses CSV text; import_schedule checks the actor",
     "filing.filing_village": "the village of a filing the caller already holds",
+    "interest.accrue": "arithmetic on an amount, days and rates",
+    "interest.day_basis": "arithmetic on a day",
+    "interest.expected_amount": "prices a claim the caller already holds",
+    "interest.late_days": "the late days of a claim the caller already holds",
+    "interest.late_interest": "prices a claim the caller already holds",
+    "interest.rate_on": "a region's published rate, no personal data",
+    "interest.rate_text": "formats a rate",
+    "interest.region_rates": "a region's published rates, no personal data; the settings "
+                             "page checks the administrator",
 }
 
 

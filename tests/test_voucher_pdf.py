@@ -341,3 +341,42 @@ def test_loading_the_pdf_renderer_leaves_truncated_photos_refused():
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, cwd=Path(__file__).resolve().parent.parent)
     assert answer.stdout.strip() == "False"
+
+
+# A voucher issued late: its interest line, then the total that includes it, in both languages.
+
+def test_a_late_voucher_prints_its_interest_line_and_the_total_in_words(app, ctx, demo, tmp_path):
+    from datetime import date, timedelta
+
+    from hwc.accounts.models import User
+    from hwc.core.db import utcnow
+    from hwc.regions.settings import jurisdiction_of
+    from hwc.vouchers.operations import issue_voucher
+    from hwc.vouchers.printing import voucher_document
+    from hwc.vouchers.words import amount_in_words
+    from tests.factories import make_claim
+    from tests.test_interest import add_rate
+
+    claim = make_claim("approved")
+    claim.claimant.language = "ru"
+    add_rate("CN-JL-HC", date(2000, 1, 1), "6")
+    statutory = jurisdiction_of(claim)["pay_within_days"]
+    claim.approved_at = utcnow() - timedelta(days=statutory + 12)
+    voucher = issue_voucher(claim, actor=User.by_username("finance"))
+    assert voucher.interest > 0 and voucher.office_language == "zh_Hans"
+    with app.test_request_context():
+        doc = voucher_document(voucher)
+        data, log = logged_while(lambda: render_voucher(doc))
+    path = Path(os.environ.get("HWC_KEEP_PDF", tmp_path)) / "late.pdf"
+    path.write_bytes(data)
+    text = glyphs(Rendering(path, log).text())
+    assert doc.interest is not None
+    for line in (doc.interest.office, doc.interest.payee):
+        assert all(figure in line for figure in ("12", str(statutory), "6", "actual/365"))
+        assert glyphs(line) in text
+    assert glyphs(doc.interest_amount) in text and glyphs(doc.principal) in text
+    assert glyphs(doc.total) in text
+    for language in ("zh_Hans", "ru"):
+        spelled = amount_in_words(voucher.amount, "CNY", language)
+        assert glyphs(spelled) in text
+        assert spelled != amount_in_words(voucher.principal, "CNY", language)

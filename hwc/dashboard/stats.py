@@ -5,13 +5,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from hwc.accounts.models import User
 from hwc.claims.deadlines import WAITING_STEP
-from hwc.claims.models import ClaimStatus
+from hwc.claims.models import Claim, ClaimStatus
 from hwc.core.db import local_date, utcnow
 from hwc.extensions import db
 from hwc.regions.models import Region, RegionLevel
 from hwc.regions.settings import jurisdiction_of
+from hwc.vouchers.models import Voucher, VoucherStatus
 from hwc.workflow.service import claims_in_scope
 
 
@@ -29,6 +33,10 @@ class Dashboard:
     overdue_by_step: Counter = field(default_factory=Counter)
     days_to_payment: list = field(default_factory=list)
     days_to_decision: list = field(default_factory=list)
+    # What late payment has cost: the interest on live vouchers, by (issue month, currency)
+    # and by (county name, currency).
+    interest_by_month: dict = field(default_factory=lambda: defaultdict(Decimal))
+    interest_by_county: dict = field(default_factory=lambda: defaultdict(Decimal))
 
     @staticmethod
     def percentile(values: list[float], share: float) -> float | None:
@@ -53,6 +61,16 @@ class Dashboard:
     @property
     def p90_days_to_decision(self):
         return self.percentile(self.days_to_decision, 0.9)
+
+    @property
+    def interest_month_rows(self) -> list[tuple]:
+        """(issue month, currency, interest), oldest month first."""
+        return [(*key, amount) for key, amount in sorted(self.interest_by_month.items())]
+
+    @property
+    def interest_county_rows(self) -> list[tuple]:
+        """(county, currency, interest), by county name."""
+        return [(*key, amount) for key, amount in sorted(self.interest_by_county.items())]
 
     @property
     def amount_rows(self) -> list[tuple]:
@@ -87,6 +105,30 @@ def township_of(region: Region, cache: dict) -> Region:
     return node
 
 
+def county_of(region: Region, cache: dict) -> Region:
+    """The county a place lies in (the place itself if it is a county or above one)."""
+    if region.id not in cache:
+        node = region
+        while node.parent is not None and node.level is not RegionLevel.county:
+            node = node.parent
+        cache[region.id] = node if node.level is RegionLevel.county else region
+    return cache[region.id]
+
+
+def add_interest(board: Dashboard, user: User) -> None:
+    """Sum the late-payment interest of the live vouchers of the claims in ``user``'s area."""
+    scoped = claims_in_scope(user).with_only_columns(Claim.id)
+    query = (select(Voucher).where(Voucher.claim_id.in_(scoped),
+                                   Voucher.status != VoucherStatus.void, Voucher.interest > 0)
+             .options(selectinload(Voucher.claim).selectinload(Claim.village)))
+    counties: dict[int, Region] = {}
+    for voucher in db.session.scalars(query):
+        month = voucher.issued_on.strftime("%Y-%m")
+        county = county_of(voucher.claim.village, counties).display_name()
+        board.interest_by_month[(month, voucher.currency)] += voucher.interest
+        board.interest_by_county[(county, voucher.currency)] += voucher.interest
+
+
 def build_dashboard(user: User) -> Dashboard:
     """Count and sum the claims in ``user``'s area; times in days, from report to decision and
     to payment."""
@@ -115,4 +157,5 @@ def build_dashboard(user: User) -> Dashboard:
         if claim.paid_at is not None:
             board.days_to_payment.append(
                 (claim.paid_at - claim.reported_at).total_seconds() / 86400)
+    add_interest(board, user)
     return board

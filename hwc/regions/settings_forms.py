@@ -7,10 +7,11 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, StringField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import DateField, DecimalField, IntegerField, StringField
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from hwc.config import LANGUAGES
+from hwc.core.edge import date_within_bounds
 from hwc.core.money import currency_places
 from hwc.core.settings import (
     BANK_FILE_COLUMNS,
@@ -172,3 +173,16 @@ for _key, _spec in SETTINGS.items():
     setattr(DeploymentSettingsForm, _key, setting_field(_key, _spec, optional=False))
     if _spec.regional:
         setattr(RegionSettingsForm, _key, setting_field(_key, _spec, optional=True))
+
+
+class LateInterestRateForm(FlaskForm):
+    """A new late-payment interest rate of a region: from which day, and how much a year."""
+
+    effective_from = DateField(
+        _l("In force from"),
+        validators=[DataRequired(message=_l("Enter the first day the rate applies.")),
+                    date_within_bounds])
+    rate = DecimalField(
+        _l("Rate (% a year)"), places=None,
+        validators=[InputRequired(REQUIRED)],  # its bounds: add_late_interest_rate
+        render_kw={"inputmode": "decimal", "step": "any", "min": 0, "max": 100})

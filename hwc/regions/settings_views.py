@@ -4,12 +4,13 @@ for the administrators whose area holds it, and the deployment's for the root ad
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_decimal
+from flask_babel import format_currency, format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from hwc.accounts.access import roles_required
 from hwc.accounts.models import Role
+from hwc.claims import quantity
 from hwc.core.form_errors import show_errors
 from hwc.core.money import currency_places
 from hwc.core.settings import REGIONAL_KEYS, InvalidSetting
@@ -26,10 +27,12 @@ from hwc.regions.settings import (
 )
 from hwc.regions.settings_forms import (
     DeploymentSettingsForm,
+    LateInterestRateForm,
     RegionSettingsForm,
     setting_message,
 )
 from hwc.regions.views import get_region_or_404
+from hwc.vouchers.interest import RateRefused, add_late_interest_rate, region_rates
 
 bp = Blueprint("settings", __name__)
 
@@ -66,9 +69,16 @@ def inheritance_hints(region: Region) -> dict[str, str]:
     return hints
 
 
-def render_region_page(region: Region, form, status: int = 200):
+def render_region_page(region: Region, form, status: int = 200, rate_form=None):
+    rate_form = rate_form or LateInterestRateForm(formdata=None, prefix="rate")
     return render_template("regions/settings.html", region=region, form=form,
-                           hints=inheritance_hints(region)), status
+                           hints=inheritance_hints(region), rates=region_rates(region),
+                           rate_form=rate_form), status
+
+
+def region_form(region: Region) -> RegionSettingsForm:
+    return RegionSettingsForm(formdata=None, data=own_settings(region),
+                              inherited_currency=settings_for(region.parent).currency)
 
 
 @bp.route("/admin/regions/<code>/settings", methods=["GET", "POST"])
@@ -77,9 +87,7 @@ def region_settings(code: str):
     region = get_region_or_404(code)
     inherited_currency = settings_for(region.parent).currency
     if request.method == "GET":
-        form = RegionSettingsForm(formdata=None, data=own_settings(region),
-                                  inherited_currency=inherited_currency)
-        return render_region_page(region, form)
+        return render_region_page(region, region_form(region))
     form = RegionSettingsForm(inherited_currency=inherited_currency)
     if not form.validate_on_submit():
         return render_region_page(region, form, 422)
@@ -97,6 +105,30 @@ def region_settings(code: str):
     flash(_("The settings of %(region)s were saved.", region=region.display_name())
           if changes else _("Nothing was changed."), "info")
     return redirect(url_for("settings.region_settings", code=region.code))
+
+
+@bp.route("/admin/regions/<code>/interest-rates", methods=["POST"])
+@roles_required(Role.admin)
+def add_interest_rate(code: str):
+    region = get_region_or_404(code)
+    rate_form = LateInterestRateForm(prefix="rate")
+    if not rate_form.validate_on_submit():
+        return render_region_page(region, region_form(region), 422, rate_form)
+    try:
+        row = add_late_interest_rate(region, actor=current_user,
+                                     effective_from=rate_form.effective_from.data,
+                                     rate=rate_form.rate.data)
+    except RegionNotFound:
+        db.session.rollback()
+        abort(404)
+    except RateRefused as error:
+        db.session.rollback()
+        show_errors(rate_form, {error.field: [error.message]})
+        return render_region_page(region, region_form(region), 422, rate_form)
+    flash(_("From %(day)s the late-payment interest in %(region)s is %(rate)s %% a year.",
+            day=format_date(row.effective_from), region=region.display_name(),
+            rate=quantity(row.rate)), "info")
+    return redirect(url_for("settings.region_settings", code=region.code) + "#interest-rates")
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])

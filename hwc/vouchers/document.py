@@ -69,3 +69,9 @@ class VoucherDocument:
     verify_url: str  # the same URL, printed under the code
     key_fingerprint: str  # the signing key's fingerprint, in the footer
     extra: dict[str, str] = field(default_factory=dict)  # reserved (payment details on reprint)
+    # Late-payment interest, when the voucher carries some: the line saying how it was counted
+    # ("Late-payment interest: 12 days after the statutory 30 days, at 6 % a year
+    # (actual/365)") and its amount in figures, like ``total``; the amount before it.
+    interest: Label | None = None
+    interest_amount: str = ""
+    principal: str = ""

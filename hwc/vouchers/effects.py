@@ -15,6 +15,7 @@ from hwc.core.money import money_string, round_money
 from hwc.core.numbering import NumberFormat
 from hwc.extensions import db
 from hwc.regions.settings import jurisdiction_of
+from hwc.vouchers.interest import late_interest
 from hwc.vouchers.models import MAX_REASON, MAX_REFERENCE, PaymentMethod, Voucher, VoucherStatus
 from hwc.vouchers.numbering import take_number
 from hwc.workflow.effects import Outcome, add_effects
@@ -48,11 +49,13 @@ def voucher_issued(claim: Claim, actor, data: dict) -> Outcome:
     today = local_date(utcnow(), where.zone)
     number = take_number(where["voucher_prefix"],
                          NumberFormat.parse(where["voucher_number_format"]), today)
+    principal = round_money(claim.approved_total, claim.currency)
+    interest = late_interest(claim, principal, today)
     voucher = Voucher(
         number=number.text, claim=claim, issuer=where.sources["voucher_prefix"] or "",
         prefix=number.prefix, period=number.period, seq=number.seq,
-        amount=round_money(claim.approved_total, claim.currency),
-        principal=round_money(claim.approved_total, claim.currency), currency=claim.currency,
+        amount=principal + interest.amount, principal=principal, interest=interest.amount,
+        interest_days=interest.days, interest_detail=interest.detail, currency=claim.currency,
         authority=where["voucher_authority"], office_language=where["office_language"],
         issued_on=today, issued_at=utcnow(), issued_by_id=actor.id)
     from hwc.vouchers.sealing import seal_voucher
@@ -60,9 +63,14 @@ def voucher_issued(claim: Claim, actor, data: dict) -> Outcome:
     voucher.seal, voucher.key_fingerprint = seal_voucher(voucher)
     db.session.add(voucher)
     db.session.flush()
-    return Outcome(changes={"voucher": {
-        "number": voucher.number, "amount": money_string(voucher.amount, voucher.currency),
-        "currency": voucher.currency}})
+    changes = {"number": voucher.number,
+               "amount": money_string(voucher.amount, voucher.currency),
+               "currency": voucher.currency}
+    if interest.amount:
+        changes["interest"] = {"principal": money_string(principal, voucher.currency),
+                               "amount": money_string(interest.amount, voucher.currency),
+                               "days": interest.days, "detail": interest.detail}
+    return Outcome(changes={"voucher": changes})
 
 
 def _payment_day(raw, voucher: Voucher, today: date) -> date:

@@ -24,6 +24,7 @@ LABELS: dict[str, LazyString] = {
     "rate": _l("Rate"),
     "amount": _l("Amount"),
     "total": _l("Total"),
+    "principal": _l("Approved amount"),
     "in_words": _l("Amount in words"),
     "approvals": _l("Verification and approval"),
     "verified_by": _l("Verified by"),

@@ -1,9 +1,13 @@
 """From a voucher to what its PDF shows (``VoucherDocument``), in the office's language and the
 payee's, and from there to the PDF."""
 
+from datetime import date
+from decimal import Decimal
+
 from babel.numbers import format_decimal
 from flask import current_app, request
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -79,6 +83,42 @@ def _signatories(claim: Claim, office: str, payee: str) -> list[Signatory]:
     return people
 
 
+def _day_count(detail: list[dict], in_force: str) -> str:
+    """The day-count convention the detail's bases show (365 alone fits actual/365 and
+    actual/actual outside leap years; then the one in force decides)."""
+    bases = {entry["basis"] for entry in detail}
+    if 360 in bases:
+        return "actual/360"
+    if 366 in bases or in_force == "actual/actual":
+        return "actual/actual"
+    return "actual/365"
+
+
+def _interest_line(voucher: Voucher, office: str, payee: str) -> Label | None:
+    """The line on how the voucher's interest was counted, in both languages."""
+    if not voucher.interest or not voucher.interest_detail:
+        return None
+    claim = voucher.claim
+    where = jurisdiction_of(claim)
+    first_late = date.fromisoformat(voucher.interest_detail[0]["from"])
+    approved_on = claim.approved_at.astimezone(where.zone).date()
+    statutory = (first_late - approved_on).days - 1
+    rates = []
+    for entry in voucher.interest_detail:
+        if entry["rate"] not in rates:
+            rates.append(entry["rate"])
+    day_count = _day_count(voucher.interest_detail, where["interest_day_count"])
+
+    def text():
+        shown = " → ".join(format_decimal(Decimal(rate), locale=str(get_locale()))
+                           for rate in rates)
+        return _("Late-payment interest: %(days)d days after the statutory %(statutory)d "
+                 "days, at %(rate)s %% a year (%(day_count)s)", days=voucher.interest_days,
+                 statutory=statutory, rate=shown, day_count=day_count)
+
+    return _both(office, payee, text)
+
+
 def voucher_document(voucher: Voucher) -> VoucherDocument:
     claim = voucher.claim
     claimant = claim.claimant
@@ -116,7 +156,10 @@ def voucher_document(voucher: Voucher) -> VoucherDocument:
         species=_both(office, payee, lambda: claim.species.title),
         lines=lines, currency=currency, total=_figures(voucher.amount, currency, office),
         words=words, signatories=_signatories(claim, office, payee),
-        qr_text=url, verify_url=url, key_fingerprint=voucher.key_fingerprint)
+        qr_text=url, verify_url=url, key_fingerprint=voucher.key_fingerprint,
+        interest=_interest_line(voucher, office, payee),
+        interest_amount=_figures(voucher.interest, currency, office),
+        principal=_figures(voucher.principal, currency, office))
 
 
 def voucher_pdf(voucher: Voucher) -> bytes:

@@ -25,6 +25,7 @@ from hwc.vouchers.models import Voucher, VoucherStatus
 from hwc.workflow.errors import RoleNotAllowed
 from tests.factories import make_claim, make_khasansky_claim
 from tests.test_bank_file import issued_run
+from tests.test_browser import Person, browser, live_server  # noqa: F401 - fixtures
 
 
 def finance(name="finance") -> User:
@@ -249,3 +250,29 @@ def test_a_foreign_run_is_not_found_and_a_village_officer_is_forbidden(app, page
     assert ru.get(location).status_code == 404
     assert officer.get(location).status_code == 403
     assert login_as("finance").get("/payments/confirmations/99999").status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.commits
+def test_finance_takes_a_file_back_in_chinese_and_reads_the_report(browser, live_server,  # noqa: F811
+                                                                   app, demo, tmp_path):
+    with app.app_context():
+        run = issued_run([make_claim("approved") for _ in range(2)])
+        vouchers = live_vouchers(run)
+        data = csv_of(good_line(vouchers[0], "ICBC-20261125-001"),
+                      ("HC-209901-99999", "10.00", "", ""), good_line(vouchers[0]),
+                      (vouchers[1].number, "1.00", "", ""))
+        db.session.commit()
+        run_id = run.id
+    bank = tmp_path / "回单.csv"
+    bank.write_bytes(data)
+    person = Person(browser, live_server, tmp_path, "finance", locale="zh-CN")
+    person.login("finance", demo)
+    person.switch_language("zh_Hans")
+    person.page.goto(f"{live_server}/payments/runs/{run_id}/confirmations")
+    person.page.set_input_files("#csv_file", str(bank))
+    person.page.click("form[enctype] button[type=submit]")
+    person.page.wait_for_load_state()
+    assert person.page.locator("[data-paid-count='1']").count() == 1
+    assert person.page.locator("tr[data-problem]").count() == 3
+    person.shot("reconciliation")

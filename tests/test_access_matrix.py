@@ -14,6 +14,8 @@ from hwc.claims.codes import generate_code
 from hwc.claims.filing import start_filing
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
+from hwc.payments.models import Budget, Confirmation, PaymentRun
+from hwc.regions.models import Region
 from hwc.vouchers.operations import issue_voucher
 from hwc.workflow.service import perform
 from tests.factories import claim_body, import_rates, make_claim, make_khasansky_claim
@@ -121,6 +123,10 @@ EXPECTED = {
     ("settings.add_interest_rate", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("settings.deployment", "GET"): "LFFFFFFK",
     ("settings.deployment", "POST"): "LFFFFFFK",
+    # payments: the bank's confirmation files (finance imports; auditors read the reports)
+    ("payments.confirmations", "GET"): ("LFFFKKFF", "LFFFMMFF", "LFFFMMFF"),
+    ("payments.confirmations", "POST"): ("LFFFKFFF", "LFFFMMFF", "LFFFMMFF"),
+    ("payments.confirmation", "GET"): ("LFFFKKFF", "LFFFMMFF", "LFFFMMFF"),
 }
 
 
@@ -138,6 +144,17 @@ def test_every_route_has_an_entry(app):
     keys = {(endpoint, method) for endpoint, method, _rule in routes(app)}
     assert not keys - set(EXPECTED), f"add to EXPECTED: {sorted(keys - set(EXPECTED))}"
     assert not set(EXPECTED) - keys, f"stale entries: {sorted(set(EXPECTED) - keys)}"
+
+
+def empty_run(region_code: str, username: str) -> PaymentRun:
+    """A payment run of the region with no items yet, against a budget of its own."""
+    user, region = User.by_username(username), Region.by_code(region_code)
+    budget = Budget(region=region, year=2026, fund="matrix", currency="CNY",
+                    created_by_id=user.id)
+    run = PaymentRun(region=region, budget=budget, currency="CNY", created_by_id=user.id)
+    db.session.add_all([budget, run])
+    db.session.flush()
+    return run
 
 
 class Matrix:
@@ -159,6 +176,10 @@ class Matrix:
             vouchers = (issue_voucher(make_claim("approved"), actor=User.by_username("finance")),
                         issue_voucher(make_khasansky_claim("approved"),
                                       actor=User.by_username("ru_finance")))
+            runs = (empty_run("CN-JL-HC", "finance"), empty_run("RU-PRI-KHS", "ru_finance"))
+            confirmations = [Confirmation(run_id=run.id, file_name="bank.csv", sha256="0" * 64,
+                                          created_by_id=run.created_by_id) for run in runs]
+            db.session.add_all(confirmations)
             failed_jobs = [Job(kind="sms.send", payload={}, status=JobStatus.failed,
                                attempts=8, max_attempts=8) for _ in range(2)]
             db.session.add_all(failed_jobs)
@@ -176,6 +197,8 @@ class Matrix:
                 "schedule_id": (schedule.id, foreign_schedule.id, 99_999),
                 "fmt": ("csv",) * 3,
                 "number": (vouchers[0].number, vouchers[1].number, "HC-209901-99999"),
+                "run_id": (runs[0].id, runs[1].id, 99_999),
+                "confirmation_id": (confirmations[0].id, confirmations[1].id, 99_999),
                 "job_id": (failed_jobs[0].id, failed_jobs[1].id, 99_999),
                 "payload": (vouchers[0].seal, vouchers[1].seal, "FORGED" * 10),
             }

@@ -25,6 +25,7 @@ from hwc.jobs.models import Job, JobStatus
 from hwc.regions.models import Region
 from hwc.vouchers.models import Voucher
 from tests.factories import HUNCHUN_RATES, import_rates, jpeg_bytes, make_claim
+from tests.test_access_matrix import empty_run
 from tests.test_admin import NEW_PASSWORD, new_user_data, profile_data, region_data, settings_data
 from tests.test_filing_pages import CLAIMANT, INCIDENT, LOSSES
 from tests.test_vocabulary import term_data
@@ -137,6 +138,8 @@ TARGETS: dict[str, list[Target]] = {
     "vouchers.show_account": [Target("finance", "/vouchers/{voucher}/account")],
     "sms.phone": [Target(None, "/dev/phone", {"phone": "+8613800000001", "text": "HELP"})],
     "jobs.retry_job": [Target("admin", "/admin/jobs/{failed_job}/retry")],
+    "payments.confirmations": [Target("finance", "/payments/runs/{run}/confirmations",
+                                      {"csv_file": "bank"}, files=("csv_file",))],
     "claims.acknowledge": [Target("verifier", "/claims/{under_verification}/acknowledge-flags",
                                   {"flags": ["duplicate_incident", "reused_photo"]})],
     "claims.batch_approve": [Target("approver", "/queue/approve",
@@ -165,7 +168,8 @@ CHANGE = st.one_of(JUNK, st.just(MISSING), st.lists(JUNK, min_size=2, max_size=3
 UPLOAD = st.one_of(st.binary(max_size=300), st.sampled_from([
     b"", jpeg_bytes(), HUNCHUN_RATES.encode(), "\ufeffkind,category\n".encode(),
     HUNCHUN_RATES.replace("6000", "1e999").encode(), b"\xff\xfe\x00\x00",
-    HUNCHUN_RATES.replace("6000", "-1").encode(), HUNCHUN_RATES.encode("utf-16")]))
+    HUNCHUN_RATES.replace("6000", "-1").encode(), HUNCHUN_RATES.encode("utf-16"),
+    "reference;amount;paid_on\nHC-1;1e999;2026-02-30\n".encode("gbk")]))
 
 
 def junked(valid: dict, changes: dict, extra: dict) -> dict:
@@ -222,11 +226,13 @@ def world(app, demo):
         failed_job = Job(kind="sms.send", payload={}, status=JobStatus.failed, attempts=8,
                          max_attempts=8)
         db.session.add(failed_job)
+        run = empty_run("CN-JL-HC", "finance")
         db.session.commit()
         return {"officer_id": officer.id, "rates_region": Region.by_code("CN-JL-HC").id,
                 "fresh": fresh.client_uuid, "filed": filed.client_uuid,
                 "unfinished": unfinished.client_uuid, "filed_code": filed.claim.code,
-                "filed_photo": photo.id, "failed_job": failed_job.id, "voucher": db.session.scalar(
+                "filed_photo": photo.id, "failed_job": failed_job.id, "run": run.id,
+                "voucher": db.session.scalar(
                     db.select(Voucher.number).where(
                         Voucher.claim_id == claims["voucher_issued"].id)),
                 **{status: claim.code for status, claim in claims.items()},

@@ -18,6 +18,8 @@ from hwc.claims import evidence, filing, flags, operations
 from hwc.claims.models import Claim, FilingDraft
 from hwc.claims.validation import ClaimantInput, ClaimInput, parse_claim_input
 from hwc.extensions import db
+from hwc.payments import bankfile, confirmations
+from hwc.payments.models import Confirmation
 from hwc.rates import importer
 from hwc.rates import service as rates
 from hwc.rates.models import RateSchedule
@@ -28,11 +30,12 @@ from hwc.workflow import service
 from hwc.workflow.errors import ClaimNotFound
 from hwc.workflow.rules import ACTIONS, BATCH_APPROVE, CLAIM_ACTIONS, VIEW
 from tests.factories import claim_body, import_rates, jpeg_bytes, make_claim
+from tests.test_access_matrix import empty_run
 
 MODULES = (operations, evidence, filing, flags, service)
 # The administrators' operations, named by their feature (their module names would clash).
 NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer,
-                 "interest": interest}
+                 "interest": interest, "confirmations": confirmations, "bankfile": bankfile}
 ACTIONS_OF_CAN = (*ACTIONS, *CLAIM_ACTIONS, VIEW, BATCH_APPROVE)
 NOT_FOUND = (ClaimNotFound,)
 
@@ -196,8 +199,44 @@ CALLS.update({
         (regions.RegionNotFound,)),
 })
 
+
+
+def hunchun_run():
+    return empty_run("CN-JL-HC", "finance")
+
+
+def hunchun_confirmation() -> Confirmation:
+    run = hunchun_run()
+    confirmation = Confirmation(run_id=run.id, file_name="bank.csv", sha256="0" * 64,
+                                created_by_id=run.created_by_id)
+    db.session.add(confirmation)
+    db.session.flush()
+    return confirmation
+
+
+# The bank's confirmation files, probed by Russia's finance officer on a Hunchun run.
+CALLS.update({
+    "confirmations.find_run": ("ru_finance", lambda w, a: confirmations.find_run(
+        hunchun_run().id, actor=a), (confirmations.RunNotFound,)),
+    "confirmations.confirmations_of": ("ru_finance", lambda w, a: confirmations.confirmations_of(
+        hunchun_confirmation().run, actor=a), (confirmations.RunNotFound,)),
+    "confirmations.get_confirmation": ("ru_finance", lambda w, a:
+                                       confirmations.get_confirmation(
+                                           hunchun_confirmation().id, actor=a),
+                                       (confirmations.ConfirmationNotFound,)),
+    "confirmations.import_confirmation": ("ru_finance", lambda w, a:
+                                          confirmations.import_confirmation(
+                                              hunchun_run(), b"reference,amount\nHC-1,1\n",
+                                              "bank.csv", actor=a),
+                                          (confirmations.RunNotFound,)),
+})
+
 # Public functions that touch no claim, claimant, evidence or filing of anyone's, and why.
 NO_ACTOR = {
+    "confirmations.read_lines": "reads the bytes of a file; matches and pays nothing",
+    "bankfile.bank_file": "writes the file of a run its caller already holds (the worker, or "
+                          "a download that found the run in scope)",
+    "bankfile.live_vouchers": "lists the vouchers of a run its caller already holds",
     "service.add_condition": "wiring at start-up: a feature adds a rule to can()",
     "operations.claim_is_open": "a predicate on a claim the caller already holds",
     "operations.default_currency": "reads the village's settings, no personal data",

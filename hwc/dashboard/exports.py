@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from hwc.claims.models import Claim
 from hwc.core.money import money_string
+from hwc.core.spreadsheet import safe_cell
 from hwc.regions.settings import jurisdiction_of
 
 
@@ -40,18 +41,13 @@ def columns() -> list[tuple[str, callable]]:
     ]
 
 
-def _safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def claims_csv(claims: list[Claim]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     cols = columns()
     writer.writerow([header for header, _value in cols])
     for claim in claims:
-        writer.writerow([_safe(str(value(claim))) for _header, value in cols])
+        writer.writerow([safe_cell(str(value(claim))) for _header, value in cols])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -62,7 +58,7 @@ def claims_xlsx(claims: list[Claim]) -> bytes:
     cols = columns()
     sheet.append([header for header, _value in cols])
     for claim in claims:
-        sheet.append([_safe(str(value(claim))) for _header, value in cols])
+        sheet.append([safe_cell(str(value(claim))) for _header, value in cols])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

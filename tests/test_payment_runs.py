@@ -35,7 +35,14 @@ from hwc.regions.models import Region
 from hwc.vouchers.models import Voucher, VoucherStatus
 from hwc.workflow.errors import RoleNotAllowed
 from hwc.workflow.service import perform
-from tests.factories import make_claim, make_khasansky_claim
+from tests.factories import claim_body, make_claim, make_khasansky_claim
+
+
+def crops_only() -> dict:
+    """A claim for maize only: it needs no photo, so two hundred are made quickly."""
+    body = claim_body()
+    body["losses"] = body["losses"][1:]
+    return body
 
 
 def finance() -> User:
@@ -168,7 +175,7 @@ def test_a_foreign_or_missing_budget_or_run_is_not_found(ctx, demo):
 
 def test_two_hundred_claims_run_through_the_worker(ctx, demo, app):
     started = time.monotonic()
-    claims = [make_claim("approved", photo=False) for _ in range(200)]
+    claims = [make_claim("approved", photo=False, body=crops_only()) for _ in range(200)]
     print(f"200 approved claims in {time.monotonic() - started:.1f} s")
     budget = make_budget()
     run = create_run(actor=finance(), budget_id=budget.id, auto=True)

@@ -6,6 +6,7 @@ so no new route escapes review (issue 8)."""
 
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -14,6 +15,9 @@ from hwc.claims.codes import generate_code
 from hwc.claims.filing import start_filing
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
+from hwc.payments.models import Budget, BudgetTopUp
+from hwc.payments.runs import create_run
+from hwc.regions.models import Region
 from hwc.vouchers.operations import issue_voucher
 from hwc.workflow.service import perform
 from tests.factories import claim_body, import_rates, make_claim, make_khasansky_claim
@@ -115,6 +119,16 @@ EXPECTED = {
     ("regions.new", "POST"): "LFFFFFKK",
     ("regions.edit", "GET"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("regions.edit", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
+    # payment runs (finance; a run outside the area, or missing, is not found; a run's files
+    # are there only once it is done)
+    ("payments.runs", "GET"): "LFFFKFFF",
+    ("payments.new_run", "GET"): "LFFFKFFF",
+    ("payments.new_run", "POST"): "LFFFKFFF",
+    ("payments.run_page", "GET"): ("LFFFKFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.run_progress", "GET"): ("LFFFKFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.cancel", "POST"): ("LFFFKFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.run_pdf", "GET"): ("LFFFMFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.run_bank_file", "GET"): ("LFFFMFFF", "LFFFMFFF", "LFFFMFFF"),
     # settings: a region's for the administrators of its area, the deployment's for root only
     ("settings.region_settings", "GET"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("settings.region_settings", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
@@ -139,6 +153,18 @@ def test_every_route_has_an_entry(app):
     assert not set(EXPECTED) - keys, f"stale entries: {sorted(set(EXPECTED) - keys)}"
 
 
+def _payment_run(username: str, claim, region_code: str, currency: str):
+    """A run (not yet worked on) paying ``claim`` from a new budget of ``region_code``."""
+    actor = User.by_username(username)
+    budget = Budget(region_id=Region.by_code(region_code).id, year=2026, fund="matrix",
+                    currency=currency, created_by_id=actor.id)
+    db.session.add(budget)
+    db.session.flush()
+    db.session.add(BudgetTopUp(budget_id=budget.id, amount=Decimal(10_000_000),
+                               document_reference="matrix", created_by_id=actor.id))
+    return create_run(actor=actor, budget_id=budget.id, codes=[claim.code])
+
+
 class Matrix:
     """The world one route is probed in: a Hunchun claim, user, region and schedule (the demo
     users' own area), Khasansky ones, and for each parameter a value per target."""
@@ -158,6 +184,9 @@ class Matrix:
             vouchers = (issue_voucher(make_claim("approved"), actor=User.by_username("finance")),
                         issue_voucher(make_khasansky_claim("approved"),
                                       actor=User.by_username("ru_finance")))
+            runs = [_payment_run("finance", make_claim("approved"), "CN-JL-HC", "CNY"),
+                    _payment_run("ru_finance", make_khasansky_claim("approved"), "RU-PRI-KHS",
+                                 "RUB")]
             failed_jobs = [Job(kind="sms.send", payload={}, status=JobStatus.failed,
                                attempts=8, max_attempts=8) for _ in range(2)]
             db.session.add_all(failed_jobs)
@@ -175,6 +204,7 @@ class Matrix:
                 "schedule_id": (schedule.id, foreign_schedule.id, 99_999),
                 "fmt": ("csv",) * 3,
                 "number": (vouchers[0].number, vouchers[1].number, "HC-209901-99999"),
+                "run_id": (runs[0].id, runs[1].id, 99_999),
                 "job_id": (failed_jobs[0].id, failed_jobs[1].id, 99_999),
                 "payload": (vouchers[0].seal, vouchers[1].seal, "FORGED" * 10),
             }

@@ -28,6 +28,7 @@ from hwc.payments.models import (
     RunStatus,
 )
 from hwc.regions.models import Region
+from hwc.vouchers.models import Voucher
 from hwc.workflow.errors import RoleNotAllowed, TransitionRefused, WorkflowError
 from hwc.workflow.service import role_may, waiting_on
 
@@ -239,3 +240,11 @@ def progress(run: PaymentRun) -> dict:
             "cancelled": cancelled, "printed": run.printed_count,
             "seconds_left": seconds_left, "finished": finished,
             "cancel_requested": run.cancel_requested}
+
+
+def voucher_numbers(run: PaymentRun) -> dict[int, str]:
+    """The numbers of the run's vouchers, by voucher id."""
+    return dict(db.session.execute(
+        select(Voucher.id, Voucher.number).join(PaymentRunItem,
+                                                PaymentRunItem.voucher_id == Voucher.id)
+        .where(PaymentRunItem.run_id == run.id)).all())

@@ -22,6 +22,8 @@ from hwc.rates import importer
 from hwc.rates import service as rates
 from hwc.rates.models import RateSchedule
 from hwc.regions import operations as regions
+from hwc.payments import runs
+from hwc.payments.models import Budget, BudgetTopUp
 from hwc.regions.models import Region
 from hwc.workflow import service
 from hwc.workflow.errors import ClaimNotFound
@@ -30,7 +32,8 @@ from tests.factories import claim_body, import_rates, jpeg_bytes, make_claim
 
 MODULES = (operations, evidence, filing, flags, service)
 # The administrators' operations, named by their feature (their module names would clash).
-NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer}
+NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer,
+                 "runs": runs}
 ACTIONS_OF_CAN = (*ACTIONS, *CLAIM_ACTIONS, VIEW, BATCH_APPROVE)
 NOT_FOUND = (ClaimNotFound,)
 
@@ -47,6 +50,7 @@ class World:
         self.filing = filing.filing_for_claim(self.draft, User.by_username("officer"))
         self.photo = self.draft.evidence[0]
         self.village = self.draft.village
+        self.run = hunchun_run(self)
 
     def user(self, name: str) -> User:
         return User.by_username(name)
@@ -186,6 +190,18 @@ CALLS.update({
                            (rates.ScheduleNotFound,)),
     "rates.schedules_in_scope": ("ru_admin", lambda w, a: rates.schedules_in_scope(a),
                                  lambda result: w_schedules_abroad(result)),
+    "runs.budgets_of": ("ru_finance", lambda w, a: (hunchun_run(w), runs.budgets_of(a))[1],
+                        lambda result: all(b.region.code.startswith("RU") for b in result)),
+    "runs.runs_of": ("ru_finance", lambda w, a: (hunchun_run(w), runs.runs_of(a))[1],
+                     lambda result: all(r.region.code.startswith("RU") for r in result)),
+    "runs.payable_claims": ("ru_finance", lambda w, a: runs.payable_claims(
+        a, hunchun_run(w).budget), (runs.RunNotFound,)),
+    "runs.create_run": ("ru_finance", lambda w, a: runs.create_run(
+        actor=a, budget_id=hunchun_run(w).budget_id, auto=True), (runs.RunNotFound,)),
+    "runs.get_run": ("ru_finance", lambda w, a: runs.get_run(hunchun_run(w).id, a),
+                     (runs.RunNotFound,)),
+    "runs.cancel_run": ("ru_finance", lambda w, a: runs.cancel_run(hunchun_run(w), actor=a),
+                        (runs.RunNotFound,)),
     "importer.import_schedule": ("ru_admin", lambda w, a: importer.import_schedule(
         RUB_RATES, region=w.region, effective_from=date(2024, 1, 1), actor=a),
         (regions.RegionNotFound,)),
@@ -231,7 +247,25 @@ NO_ACTOR = {
     "rates.units_ratio": "arithmetic on units",
     "importer.parse_rows": "parses CSV text; import_schedule checks the actor",
     "filing.filing_village": "the village of a filing the caller already holds",
+    "runs.expected_amount": "the amount of a claim the caller already holds",
+    "runs.progress": "the figures of a run the caller already holds",
+    "runs.voucher_numbers": "the voucher numbers of a run the caller already holds",
 }
+
+
+def hunchun_run(world):
+    """A Hunchun budget and a run paying one approved claim from it."""
+    if getattr(world, "run", None) is None:
+        finance = User.by_username("finance")
+        budget = Budget(region_id=world.region.id, year=2026, fund="scope", currency="CNY",
+                        created_by_id=finance.id)
+        db.session.add(budget)
+        db.session.flush()
+        db.session.add(BudgetTopUp(budget_id=budget.id, amount=10_000_000,
+                                   document_reference="scope", created_by_id=finance.id))
+        world.run = runs.create_run(actor=finance, budget_id=budget.id,
+                                    codes=[make_claim("approved").code])
+    return world.run
 
 
 def w_village_absent(villages) -> bool:

@@ -36,6 +36,7 @@ from hwc.vouchers.models import Voucher, VoucherStatus
 from hwc.workflow.errors import RoleNotAllowed
 from hwc.workflow.service import perform
 from tests.factories import claim_body, make_claim, make_khasansky_claim
+from tests.test_jobs import wait_for, workers  # noqa: F401 - the worker processes' fixture
 
 
 def crops_only() -> dict:
@@ -258,3 +259,81 @@ def _one_page_pdf() -> bytes:
     from hwc.vouchers.pdf import render_pdf
 
     return render_pdf("<p>already printed</p>")
+
+
+# --- a real worker, killed mid-run ------------------------------------------------------------
+
+def _run_state(app, run_id: int) -> tuple[RunStatus, int]:
+    with app.app_context():
+        try:
+            run = db.session.get(PaymentRun, run_id)
+            return run.status, run.issued_count
+        finally:
+            db.session.remove()
+
+
+@pytest.mark.commits
+def test_a_worker_killed_mid_run_is_restarted_and_no_voucher_is_issued_twice(
+        app, demo, workers, monkeypatch):
+    monkeypatch.setenv("HWC_PAYMENT_RUN_CHUNK", "5")
+    monkeypatch.setenv("HWC_PAYMENT_RUN_PROCESSES", "1")
+    with app.app_context():
+        for _ in range(60):
+            make_claim("approved", photo=False, body=crops_only())
+        run_id = create_run(actor=finance(), budget_id=make_budget().id, auto=True).id
+        db.session.commit()
+    first = workers.start("--lease", "2")
+    wait_for(lambda: _run_state(app, run_id)[1] >= 10, 120, "some vouchers issued")
+    first.kill()  # SIGKILL, most likely in the middle of a chunk
+    workers.start("--lease", "2")
+    wait_for(lambda: _run_state(app, run_id)[0] is RunStatus.done, 300, "the run finished")
+    with app.app_context():
+        run = db.session.get(PaymentRun, run_id)
+        assert run.issued_count == 60 and run.failed_count == 0
+        vouchers = run_vouchers(run)
+        live = [v.claim_id for v in vouchers if v.status is not VoucherStatus.void]
+        assert len(live) == len(set(live)) == 60  # no claim has two live vouchers
+        seqs = [v.seq for v in vouchers]
+        assert seqs == list(range(seqs[0], seqs[0] + 60))
+        folder = workers.instance / printing.RUNS_FOLDER / str(run.id)  # the worker's own
+        assert len(PdfReader(folder / run.pdf_name).pages) == 60
+        db.session.remove()
+
+
+# --- two runs racing for the last money ---------------------------------------------------------
+
+@pytest.mark.commits
+def test_two_runs_racing_for_the_last_money_never_overspend(app, demo):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: there is no race to lose")
+    with app.app_context():
+        claims = [make_claim("approved", photo=False, body=crops_only()) for _ in range(2)]
+        amount = expected_amount(claims[0])
+        budget_id = make_budget(amount * 3 / 2).id  # room for one of the two claims
+        codes = [claim.code for claim in claims]
+        db.session.commit()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def start(code: str) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                create_run(actor=finance(), budget_id=budget_id, codes=[code])
+                db.session.commit()
+                outcomes.append("started")
+            except BudgetExceeded:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=start, args=(code,)) for code in codes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["refused", "started"]
+    with app.app_context():
+        budget = db.session.get(Budget, budget_id)
+        assert remaining(budget) >= 0
+        db.session.remove()

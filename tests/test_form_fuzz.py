@@ -6,10 +6,10 @@ submission the junk starts from (so it reaches past the first check). A new POST
 entry fails ``test_every_form_is_fuzzed``. Bounded and derandomized: the same cases every run."""
 
 import io
-from decimal import Decimal
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings

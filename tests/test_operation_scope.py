@@ -18,12 +18,12 @@ from hwc.claims import evidence, filing, flags, operations
 from hwc.claims.models import Claim, FilingDraft
 from hwc.claims.validation import ClaimantInput, ClaimInput, parse_claim_input
 from hwc.extensions import db
+from hwc.payments import runs
+from hwc.payments.models import Budget, BudgetTopUp
 from hwc.rates import importer
 from hwc.rates import service as rates
 from hwc.rates.models import RateSchedule
 from hwc.regions import operations as regions
-from hwc.payments import runs
-from hwc.payments.models import Budget, BudgetTopUp
 from hwc.regions.models import Region
 from hwc.workflow import service
 from hwc.workflow.errors import ClaimNotFound

@@ -274,7 +274,7 @@ def _run_state(app, run_id: int) -> tuple[RunStatus, int]:
 
 @pytest.mark.commits
 def test_a_worker_killed_mid_run_is_restarted_and_no_voucher_is_issued_twice(
-        app, demo, workers, monkeypatch):
+        app, demo, workers, monkeypatch):  # noqa: F811 - the fixture
     monkeypatch.setenv("HWC_PAYMENT_RUN_CHUNK", "5")
     monkeypatch.setenv("HWC_PAYMENT_RUN_PROCESSES", "1")
     with app.app_context():

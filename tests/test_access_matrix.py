@@ -6,6 +6,7 @@ so no new route escapes review (issue 8)."""
 
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -14,7 +15,8 @@ from hwc.claims.codes import generate_code
 from hwc.claims.filing import start_filing
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
-from hwc.payments.models import Budget, Confirmation, PaymentRun
+from hwc.payments.models import Budget, BudgetTopUp, Confirmation, PaymentRun
+from hwc.payments.runs import create_run
 from hwc.regions.models import Region
 from hwc.vouchers.operations import issue_voucher
 from hwc.workflow.service import perform
@@ -117,6 +119,16 @@ EXPECTED = {
     ("regions.new", "POST"): "LFFFFFKK",
     ("regions.edit", "GET"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("regions.edit", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
+    # payment runs (finance; a run outside the area, or missing, is not found; a run's files
+    # are there only once it is done)
+    ("payments.runs", "GET"): "LFFFKFFF",
+    ("payments.new_run", "GET"): "LFFFKFFF",
+    ("payments.new_run", "POST"): "LFFFKFFF",
+    ("payments.run_page", "GET"): ("LFFFKFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.run_progress", "GET"): ("LFFFKFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.cancel", "POST"): ("LFFFKFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.run_pdf", "GET"): ("LFFFMFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.run_bank_file", "GET"): ("LFFFMFFF", "LFFFMFFF", "LFFFMFFF"),
     # settings: a region's for the administrators of its area, the deployment's for root only
     ("settings.region_settings", "GET"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("settings.region_settings", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
@@ -157,6 +169,18 @@ def empty_run(region_code: str, username: str) -> PaymentRun:
     return run
 
 
+def _payment_run(username: str, claim, region_code: str, currency: str):
+    """A run (not yet worked on) paying ``claim`` from a new budget of ``region_code``."""
+    actor = User.by_username(username)
+    budget = Budget(region_id=Region.by_code(region_code).id, year=2026, fund="matrix",
+                    currency=currency, created_by_id=actor.id)
+    db.session.add(budget)
+    db.session.flush()
+    db.session.add(BudgetTopUp(budget_id=budget.id, amount=Decimal(10_000_000),
+                               document_reference="matrix", created_by_id=actor.id))
+    return create_run(actor=actor, budget_id=budget.id, codes=[claim.code])
+
+
 class Matrix:
     """The world one route is probed in: a Hunchun claim, user, region and schedule (the demo
     users' own area), Khasansky ones, and for each parameter a value per target."""
@@ -176,7 +200,9 @@ class Matrix:
             vouchers = (issue_voucher(make_claim("approved"), actor=User.by_username("finance")),
                         issue_voucher(make_khasansky_claim("approved"),
                                       actor=User.by_username("ru_finance")))
-            runs = (empty_run("CN-JL-HC", "finance"), empty_run("RU-PRI-KHS", "ru_finance"))
+            runs = [_payment_run("finance", make_claim("approved"), "CN-JL-HC", "CNY"),
+                    _payment_run("ru_finance", make_khasansky_claim("approved"), "RU-PRI-KHS",
+                                 "RUB")]
             confirmations = [Confirmation(run_id=run.id, file_name="bank.csv", sha256="0" * 64,
                                           created_by_id=run.created_by_id) for run in runs]
             db.session.add_all(confirmations)

@@ -9,6 +9,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,10 +23,11 @@ from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
+from hwc.payments.models import Budget, BudgetTopUp
+from hwc.payments.runs import create_run
 from hwc.regions.models import Region
 from hwc.vouchers.models import Voucher
 from tests.factories import HUNCHUN_RATES, import_rates, jpeg_bytes, make_claim
-from tests.test_access_matrix import empty_run
 from tests.test_admin import NEW_PASSWORD, new_user_data, profile_data, region_data, settings_data
 from tests.test_filing_pages import CLAIMANT, INCIDENT, LOSSES
 from tests.test_vocabulary import term_data
@@ -140,6 +142,11 @@ TARGETS: dict[str, list[Target]] = {
     "jobs.retry_job": [Target("admin", "/admin/jobs/{failed_job}/retry")],
     "payments.confirmations": [Target("finance", "/payments/runs/{run}/confirmations",
                                       {"csv_file": "bank"}, files=("csv_file",))],
+    "payments.new_run": [Target("finance", "/payments/runs/new",
+                                {"budget": "{budget}", "mode": "chosen", "codes": ["{approved}"]}),
+                         Target("finance", "/payments/runs/new",
+                                {"budget": "{budget}", "mode": "auto"})],
+    "payments.cancel": [Target("finance", "/payments/runs/{run}/cancel")],
     "claims.acknowledge": [Target("verifier", "/claims/{under_verification}/acknowledge-flags",
                                   {"flags": ["duplicate_incident", "reused_photo"]})],
     "claims.batch_approve": [Target("approver", "/queue/approve",
@@ -226,13 +233,21 @@ def world(app, demo):
         failed_job = Job(kind="sms.send", payload={}, status=JobStatus.failed, attempts=8,
                          max_attempts=8)
         db.session.add(failed_job)
-        run = empty_run("CN-JL-HC", "finance")
+        budget = Budget(region_id=Region.by_code("CN-JL-HC").id, year=2026, fund="fuzz",
+                        currency="CNY", created_by_id=User.by_username("finance").id)
+        db.session.add(budget)
+        db.session.flush()
+        db.session.add(BudgetTopUp(budget_id=budget.id, amount=Decimal(10_000_000),
+                                   document_reference="fuzz",
+                                   created_by_id=User.by_username("finance").id))
+        run = create_run(actor=User.by_username("finance"), budget_id=budget.id,
+                         codes=[make_claim("approved").code])
         db.session.commit()
         return {"officer_id": officer.id, "rates_region": Region.by_code("CN-JL-HC").id,
                 "fresh": fresh.client_uuid, "filed": filed.client_uuid,
                 "unfinished": unfinished.client_uuid, "filed_code": filed.claim.code,
-                "filed_photo": photo.id, "failed_job": failed_job.id, "run": run.id,
-                "voucher": db.session.scalar(
+                "filed_photo": photo.id, "failed_job": failed_job.id, "budget": budget.id,
+                "run": run.id, "voucher": db.session.scalar(
                     db.select(Voucher.number).where(
                         Voucher.claim_id == claims["voucher_issued"].id)),
                 **{status: claim.code for status, claim in claims.items()},

@@ -18,8 +18,8 @@ from hwc.claims import evidence, filing, flags, operations
 from hwc.claims.models import Claim, FilingDraft
 from hwc.claims.validation import ClaimantInput, ClaimInput, parse_claim_input
 from hwc.extensions import db
-from hwc.payments import bankfile, confirmations
-from hwc.payments.models import Confirmation
+from hwc.payments import bankfile, confirmations, runs
+from hwc.payments.models import Budget, BudgetTopUp, Confirmation
 from hwc.rates import importer
 from hwc.rates import service as rates
 from hwc.rates.models import RateSchedule
@@ -35,7 +35,8 @@ from tests.test_access_matrix import empty_run
 MODULES = (operations, evidence, filing, flags, service)
 # The administrators' operations, named by their feature (their module names would clash).
 NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer,
-                 "interest": interest, "confirmations": confirmations, "bankfile": bankfile}
+                 "interest": interest, "confirmations": confirmations, "bankfile": bankfile,
+                 "runs": runs}
 ACTIONS_OF_CAN = (*ACTIONS, *CLAIM_ACTIONS, VIEW, BATCH_APPROVE)
 NOT_FOUND = (ClaimNotFound,)
 
@@ -52,6 +53,7 @@ class World:
         self.filing = filing.filing_for_claim(self.draft, User.by_username("officer"))
         self.photo = self.draft.evidence[0]
         self.village = self.draft.village
+        self.run = hunchun_run(self)
 
     def user(self, name: str) -> User:
         return User.by_username(name)
@@ -191,6 +193,18 @@ CALLS.update({
                            (rates.ScheduleNotFound,)),
     "rates.schedules_in_scope": ("ru_admin", lambda w, a: rates.schedules_in_scope(a),
                                  lambda result: w_schedules_abroad(result)),
+    "runs.budgets_of": ("ru_finance", lambda w, a: (hunchun_run(w), runs.budgets_of(a))[1],
+                        lambda result: all(b.region.code.startswith("RU") for b in result)),
+    "runs.runs_of": ("ru_finance", lambda w, a: (hunchun_run(w), runs.runs_of(a))[1],
+                     lambda result: all(r.region.code.startswith("RU") for r in result)),
+    "runs.payable_claims": ("ru_finance", lambda w, a: runs.payable_claims(
+        a, hunchun_run(w).budget), (runs.RunNotFound,)),
+    "runs.create_run": ("ru_finance", lambda w, a: runs.create_run(
+        actor=a, budget_id=hunchun_run(w).budget_id, auto=True), (runs.RunNotFound,)),
+    "runs.get_run": ("ru_finance", lambda w, a: runs.get_run(hunchun_run(w).id, a),
+                     (runs.RunNotFound,)),
+    "runs.cancel_run": ("ru_finance", lambda w, a: runs.cancel_run(hunchun_run(w), actor=a),
+                        (runs.RunNotFound,)),
     "importer.import_schedule": ("ru_admin", lambda w, a: importer.import_schedule(
         RUB_RATES, region=w.region, effective_from=date(2024, 1, 1), actor=a),
         (regions.RegionNotFound,)),
@@ -201,12 +215,12 @@ CALLS.update({
 
 
 
-def hunchun_run():
+def hunchun_empty_run():
     return empty_run("CN-JL-HC", "finance")
 
 
 def hunchun_confirmation() -> Confirmation:
-    run = hunchun_run()
+    run = hunchun_empty_run()
     confirmation = Confirmation(run_id=run.id, file_name="bank.csv", sha256="0" * 64,
                                 created_by_id=run.created_by_id)
     db.session.add(confirmation)
@@ -217,7 +231,7 @@ def hunchun_confirmation() -> Confirmation:
 # The bank's confirmation files, probed by Russia's finance officer on a Hunchun run.
 CALLS.update({
     "confirmations.find_run": ("ru_finance", lambda w, a: confirmations.find_run(
-        hunchun_run().id, actor=a), (confirmations.RunNotFound,)),
+        hunchun_empty_run().id, actor=a), (confirmations.RunNotFound,)),
     "confirmations.confirmations_of": ("ru_finance", lambda w, a: confirmations.confirmations_of(
         hunchun_confirmation().run, actor=a), (confirmations.RunNotFound,)),
     "confirmations.get_confirmation": ("ru_finance", lambda w, a:
@@ -226,7 +240,7 @@ CALLS.update({
                                        (confirmations.ConfirmationNotFound,)),
     "confirmations.import_confirmation": ("ru_finance", lambda w, a:
                                           confirmations.import_confirmation(
-                                              hunchun_run(), b"reference,amount\nHC-1,1\n",
+                                              hunchun_empty_run(), b"reference,amount\nHC-1,1\n",
                                               "bank.csv", actor=a),
                                           (confirmations.RunNotFound,)),
 })
@@ -284,7 +298,25 @@ NO_ACTOR = {
     "interest.rate_text": "formats a rate",
     "interest.region_rates": "a region's published rates, no personal data; the settings "
                              "page checks the administrator",
+    "runs.expected_amount": "the amount of a claim the caller already holds",
+    "runs.progress": "the figures of a run the caller already holds",
+    "runs.voucher_numbers": "the voucher numbers of a run the caller already holds",
 }
+
+
+def hunchun_run(world):
+    """A Hunchun budget and a run paying one approved claim from it."""
+    if getattr(world, "run", None) is None:
+        finance = User.by_username("finance")
+        budget = Budget(region_id=world.region.id, year=2026, fund="scope", currency="CNY",
+                        created_by_id=finance.id)
+        db.session.add(budget)
+        db.session.flush()
+        db.session.add(BudgetTopUp(budget_id=budget.id, amount=10_000_000,
+                                   document_reference="scope", created_by_id=finance.id))
+        world.run = runs.create_run(actor=finance, budget_id=budget.id,
+                                    codes=[make_claim("approved").code])
+    return world.run
 
 
 def w_village_absent(villages) -> bool:

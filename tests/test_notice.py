@@ -1,6 +1,7 @@
 """Public notice before payment (公示): an approved claim is listed publicly for some days, cannot
 be paid meanwhile, and anyone may object, which sends it back to verification."""
 
+import subprocess
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from hwc.accounts.models import User
 from hwc.audit.models import AuditEvent
-from hwc.claims.models import ClaimStatus
+from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.queues import QueueFilters, queue_query
 from hwc.core.db import utcnow
 from hwc.extensions import db
@@ -22,6 +23,7 @@ from hwc.workflow.errors import TransitionRefused, WorkflowError
 from hwc.workflow.rules import ACTIONS
 from hwc.workflow.service import can, perform
 from tests.factories import claim_body, make_claim, make_khasansky_claim, set_region_setting
+from tests.test_sms import limited  # noqa: F401 - the fixture
 
 OBJECTION = "The cattle died of disease last winter; I saw it myself."
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -184,3 +186,118 @@ def test_mask_name_never_shows_a_whole_name_of_two_or_more_letters(name):
         assert name not in masked
     if any(len(word) >= 2 for word in name.split()):
         assert sum(ch.isalpha() for ch in masked) < sum(ch.isalpha() for ch in name)
+
+
+# The public pages
+
+CLAIMANT = {"name": "张桂兰", "phone": "+8613800000001", "language": "zh_Hans",
+            "id_number": "222401196501011234", "bank_account": "6222020200112233445"}
+PERSONAL = (CLAIMANT["name"], CLAIMANT["phone"], "13800000001", CLAIMANT["id_number"],
+            CLAIMANT["bank_account"], "3445", "1234")
+
+
+def a_claim_on_notice(app, **body) -> str:
+    with app.app_context():
+        claim = on_notice(body=claim_body(claimant=CLAIMANT, **body))
+        db.session.commit()
+        return claim.display_code
+
+
+@pytest.mark.parametrize("who", [None, "officer", "finance", "auditor"])
+def test_the_public_list_shows_the_masked_name_and_nothing_personal(app, demo, login_as, who):
+    code = a_claim_on_notice(app)
+    client = login_as(who) if who else app.test_client()
+    page = client.get("/notice")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert code in html and "张*兰" in html
+    for value in PERSONAL:
+        assert value not in html, value
+
+
+def test_the_public_list_is_filtered_by_region(app, demo, client):
+    code = a_claim_on_notice(app)
+    with app.app_context():
+        set_region_setting("RU-PRI-KHS", "public_notice_days", 3)
+        make_khasansky_claim("approved")
+        db.session.commit()
+    everywhere = client.get("/notice").get_data(as_text=True)
+    assert code in everywhere and "И* П*" in everywhere
+    village = client.get("/notice?region=CN-JL-HC-CH-CM").get_data(as_text=True)
+    assert code in village and "И* П*" not in village
+    russia = client.get("/notice?region=RU-PRI-KHS").get_data(as_text=True)
+    assert code not in russia and "И* П*" in russia
+    assert 'value="CN-JL-HC-CH"' in everywhere  # the township is offered
+    assert client.get("/notice?region=" + "X" * 5000).status_code == 404
+    assert client.get("/notice?page=99999999999").status_code == 200
+
+
+def test_a_claim_whose_notice_ended_leaves_the_list(app, demo, client):
+    code = a_claim_on_notice(app)
+    with app.app_context():
+        claim = db.session.scalar(select(Claim).where(Claim.notice_until.is_not(None)))
+        claim.notice_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert code not in client.get("/notice").get_data(as_text=True)
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_the_pdf_of_a_region_shows_the_masked_name_in_the_office_language(app, demo, client,
+                                                                           tmp_path):
+    code = a_claim_on_notice(app)
+    answer = client.get("/notice.pdf?region=CN-JL-HC-CH-CM")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    text = pdf_text(answer.data, tmp_path)
+    assert code in text and "张*兰" in text
+    for value in PERSONAL:
+        assert value not in text, value
+    assert client.get("/notice.pdf?region=NOWHERE").status_code == 404
+
+
+def test_the_claim_page_says_until_when_the_claim_is_on_notice(app, demo, login_as):
+    code = a_claim_on_notice(app)
+    page = login_as("finance").get(f"/claims/{code}", follow_redirects=True).get_data(as_text=True)
+    assert "data-notice" in page
+
+
+# The objection form
+
+
+def test_an_objection_through_the_form_reopens_the_claim(app, demo, client):
+    code = a_claim_on_notice(app)
+    answer = client.post("/notice/object", data={"code": code.lower(), "reason": OBJECTION,
+                                                 "contact": "+8613900000000"})
+    assert answer.status_code == 200
+    assert code in answer.get_data(as_text=True)
+    with app.app_context():
+        claim = db.session.scalar(select(Claim).where(Claim.code == code.replace("-", "")))
+        assert claim.status == ClaimStatus.under_verification
+        assert db.session.scalar(select(Objection.contact)) == "+8613900000000"
+
+
+def test_unknown_code_and_code_not_on_notice_get_the_same_answer(app, demo, client):
+    with app.app_context():
+        set_region_setting("CN-JL-HC", "public_notice_days", 0)
+        paid_soon = make_claim("approved").display_code
+        db.session.commit()
+    answers = [client.post("/notice/object", data={"code": code, "reason": OBJECTION})
+               for code in (paid_soon, "K7M3-Q9X2-T", "nonsense")]
+    assert {a.status_code for a in answers} == {422}
+    bodies = {a.get_data(as_text=True).replace(paid_soon, "").replace("K7M3-Q9X2-T", "")
+              .replace("nonsense", "") for a in answers}
+    assert len(bodies) == 1
+    with app.app_context():
+        assert db.session.scalar(select(Objection.id)) is None
+
+
+def test_the_objection_form_is_rate_limited(app, demo, limited):
+    for _ in range(5):
+        assert limited.post("/notice/object", data={"code": "x", "reason": "y"}).status_code == 422
+    assert limited.post("/notice/object", data={"code": "x", "reason": "y"}).status_code == 429
+    assert limited.get("/notice").status_code == 200

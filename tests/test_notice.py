@@ -296,7 +296,7 @@ def test_unknown_code_and_code_not_on_notice_get_the_same_answer(app, demo, clie
         assert db.session.scalar(select(Objection.id)) is None
 
 
-def test_the_objection_form_is_rate_limited(app, demo, limited):
+def test_the_objection_form_is_rate_limited(app, demo, limited):  # noqa: F811 - the fixture
     for _ in range(5):
         assert limited.post("/notice/object", data={"code": "x", "reason": "y"}).status_code == 422
     assert limited.post("/notice/object", data={"code": "x", "reason": "y"}).status_code == 429

@@ -111,6 +111,8 @@ DEFAULTS = {
     # codes cannot be tried one after another.
     "HWC_SMS_SENDER_LIMIT": "10 per minute;100 per day",
     "HWC_STATUS_PAGE_LIMIT": "20 per minute;300 per day",
+    # Per client: objections to claims on public notice (each sends a claim back to verification).
+    "HWC_OBJECTION_LIMIT": "5 per minute;30 per day",
 }
 
 

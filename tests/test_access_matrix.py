@@ -95,6 +95,11 @@ EXPECTED = {
     ("sms.status_page", "GET"): "KKKKKKKK",
     ("sms.phone", "GET"): "KKKKKKKK",
     ("sms.phone", "POST"): "KKKKKKKK",
+    # the public notice (公示): public pages; the form answers 422 to the empty post
+    ("notice.index", "GET"): "KKKKKKKK",
+    ("notice.pdf", "GET"): "KKKKKKKK",
+    ("notice.object_to_claim", "GET"): "KKKKKKKK",
+    ("notice.object_to_claim", "POST"): "KKKKKKKK",
     # core
     ("core.index", "GET"): "LKKKKKKK",
     ("core.workspace", "GET"): "LKKKKKKK",

@@ -139,6 +139,9 @@ TARGETS: dict[str, list[Target]] = {
     ],
     "vouchers.show_account": [Target("finance", "/vouchers/{voucher}/account")],
     "sms.phone": [Target(None, "/dev/phone", {"phone": "+8613800000001", "text": "HELP"})],
+    "notice.object_to_claim": [Target(None, "/notice/object", {
+        "code": "K7M3-Q9X2-T", "reason": "The cattle died of disease last winter.",
+        "contact": "+8613900000000"})],
     "jobs.retry_job": [Target("admin", "/admin/jobs/{failed_job}/retry")],
     "payments.confirmations": [Target("finance", "/payments/runs/{run}/confirmations",
                                       {"csv_file": "bank"}, files=("csv_file",))],

@@ -38,7 +38,7 @@ from hwc.workflow.errors import (
     TransitionRefused,
     UnknownAction,
 )
-from hwc.workflow.rules import ACTIONS, TRANSITIONS, transitions_for
+from hwc.workflow.rules import ACTIONS, PUBLIC, TRANSITIONS, transitions_for
 from hwc.workflow.service import allowed_actions, claims_in_scope, get_claim, perform
 from hwc.workflow.signals import claim_transitioned
 from tests.factories import (
@@ -67,6 +67,7 @@ ACTOR_AND_DATA = {
     "issue_voucher": ("finance", {}),
     "record_payment": ("finance", {"method": "bank", "reference": "ICBC-1"}),
     "void_voucher": ("finance", {"comment": "the payee's name is misspelt"}),
+    "object": ("public", {"comment": "the cattle died of disease, not of a tiger"}),
 }
 # Who acts where the table needs someone else than the default above.
 ACTOR_IN_STATUS = {(action, S.awaiting_second_approval): "senior"
@@ -82,7 +83,8 @@ SOURCE_OF = {"submit": S.draft, "start_verification": S.submitted,
              "verify": S.under_verification, "propose_rejection": S.under_verification,
              "approve": S.verified, "reject": S.verified, "send_back": S.verified,
              "appeal": S.rejected, "withdraw": S.submitted, "issue_voucher": S.approved,
-             "record_payment": S.voucher_issued, "void_voucher": S.voucher_issued}
+             "record_payment": S.voucher_issued, "void_voucher": S.voucher_issued,
+             "object": S.approved}
 
 ACCEPTED = [(status, t.action) for t in TRANSITIONS for status in sorted(t.sources)]
 REFUSED = [(status, action) for status in S for action in ACTIONS
@@ -97,7 +99,10 @@ def user(username: str) -> User:
 
 def act(claim: Claim, action: str, username: str | None = None, **data) -> Claim:
     default_user, default_data = ACTOR_AND_DATA[action]
-    return perform(claim, action, actor=user(username or default_user),
+    username = username or default_user
+    if username == "public":  # the public objects, and only while the claim is on notice
+        claim.notice_until = utcnow() + timedelta(days=1)
+    return perform(claim, action, actor=PUBLIC if username == "public" else user(username),
                    **{**default_data, **data})
 
 

@@ -16,6 +16,9 @@ PUBLIC_ENDPOINTS = {
     "sms.delivery",
     "sms.status_page",  # a claim's status by its code, nothing personal
     "sms.phone",  # the phone simulator, with the console backend only
+    "notice.index",  # the public notice (公示): masked names, no identity number, phone or account
+    "notice.pdf",
+    "notice.object_to_claim",
 }
 
 # Blueprints that authenticate by their own means (the JSON API's bearer tokens).

@@ -9,7 +9,8 @@ from hwc.claims.models import Claim
 from hwc.core.db import UTCDateTime, utcnow
 from hwc.extensions import db
 
-MAX_OBJECTION = 2000
+MIN_OBJECTION, MAX_OBJECTION = 10, 2000
+MAX_CONTACT = 128
 
 
 class Objection(db.Model):
@@ -22,7 +23,7 @@ class Objection(db.Model):
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
     reason: Mapped[str] = mapped_column(String(MAX_OBJECTION))
     # Who objected, if they said (a name or a phone number); never shown publicly.
-    contact: Mapped[str] = mapped_column(String(128), default="")
+    contact: Mapped[str] = mapped_column(String(MAX_CONTACT), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     claim: Mapped[Claim] = relationship()

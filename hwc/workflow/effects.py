@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from hwc.claims.deadlines import end_of_local_day
 from hwc.claims.models import Claim, ClaimStatus
 from hwc.claims.pricing import PricingError, price_items
 from hwc.core.db import utcnow
@@ -117,12 +118,32 @@ def approved(claim: Claim, actor, data: dict) -> ClaimStatus | None:
             claim.assessed_total, claim.currency):
         return ClaimStatus.awaiting_second_approval
     claim.approved_at = claim.decided_at = utcnow()
+    _start_notice(claim)
     return None
 
 
 def second_approved(claim: Claim, actor, data: dict) -> None:
     claim.second_approved_by_id = actor.id
     claim.approved_at = claim.decided_at = utcnow()
+    _start_notice(claim)
+
+
+def _start_notice(claim: Claim) -> None:
+    """Where the jurisdiction posts approved claims publicly (公示) for N days, the claim is on
+    notice until its local day N days after the approval ends; elsewhere it is not on notice."""
+    rules = jurisdiction_of(claim)
+    days = rules["public_notice_days"]
+    claim.notice_until = (end_of_local_day(claim.approved_at, days, rules.zone) if days > 0
+                          else None)
+
+
+def objected(claim: Claim, actor, data: dict) -> None:
+    """Someone objected while the claim was on notice: it is checked again, and only a new
+    approval (with a new notice) makes it payable."""
+    claim.notice_until = None
+    claim.approved_by_id = claim.second_approved_by_id = None
+    claim.approved_total = None
+    claim.approved_at = claim.decided_at = None
 
 
 def rejected(claim: Claim, actor, data: dict) -> None:
@@ -152,7 +173,7 @@ def decided(claim: Claim, actor, data: dict) -> None:
 EFFECTS = {
     "submitted": submitted, "resubmitted": resubmitted, "verified": verified,
     "approved": approved, "second_approved": second_approved, "rejected": rejected,
-    "sent_back": sent_back, "appealed": appealed, "decided": decided,
+    "sent_back": sent_back, "appealed": appealed, "decided": decided, "objected": objected,
 }
 
 

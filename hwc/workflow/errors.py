@@ -46,3 +46,9 @@ class TransitionRefused(WorkflowError):
     """The action's data or a required condition is missing; ``errors`` says which."""
 
     status = 422
+
+
+class OnNotice(WorkflowError):
+    """The claim is on public notice (公示) and cannot be paid until the notice ends."""
+
+    status = 409

@@ -2,20 +2,31 @@
 the transition, and raises a ``WorkflowError``."""
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from hwc.claims.models import Claim
+from hwc.core.db import utcnow
 from hwc.extensions import db
 from hwc.losses.models import LIVESTOCK
-from hwc.workflow.errors import DutiesNotSeparated, RoleNotAllowed, TransitionRefused
+from hwc.workflow.errors import (
+    DutiesNotSeparated,
+    InvalidTransition,
+    OnNotice,
+    RoleNotAllowed,
+    TransitionRefused,
+)
 from hwc.workflow.rules import APPROVE, DUTY_OF_EVENT, FILE, VERIFY
 
 
 def duties_of(claim: Claim, actor) -> set[str]:
     """The duties (file, verify, approve) ``actor`` has done on ``claim`` in any round, read
-    from the audit trail rather than from the claim's latest columns."""
+    from the audit trail rather than from the claim's latest columns. The public (an actor
+    without an id) has done none."""
     from hwc.audit.models import AuditEvent
+
+    if actor.id is None:
+        return set()
 
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.claim_id == claim.id, AuditEvent.actor_id == actor.id).distinct())
@@ -67,6 +78,28 @@ def photo_for_livestock(claim: Claim, actor, transition) -> None:
         raise TransitionRefused(message, {"evidence": [message]})
 
 
+def _on_notice(claim: Claim) -> bool:
+    return claim.notice_until is not None and claim.notice_until > utcnow()
+
+
+def not_on_notice(claim: Claim, actor, transition) -> None:
+    """A claim on public notice (公示) is paid only after the notice ends."""
+    if _on_notice(claim):
+        from hwc.claims.deadlines import due_day
+        from hwc.core.i18n import format_day
+        from hwc.regions.settings import jurisdiction_of
+
+        day = format_day(due_day(claim.notice_until, jurisdiction_of(claim).zone))
+        raise OnNotice(_("On public notice until %(day)s (local date); it can be paid after "
+                         "that.", day=day))
+
+
+def on_notice(claim: Claim, actor, transition) -> None:
+    """Objections are taken only while the claim is on public notice."""
+    if not _on_notice(claim):
+        raise InvalidTransition(_("This claim is not on public notice."))
+
+
 # The same guards as SQL conditions on a claim row, so that a queue holds exactly the claims on
 # which the table gives the user an action now. Each returns a condition, or True/False when the
 # answer does not depend on the claim. A guard that waits for data (None) keeps the claim in its
@@ -93,7 +126,17 @@ def not_first_approver_clause(actor, transition):
                            event.action == "approve", event.seq > last_verification)
 
 
+def not_on_notice_clause(actor, transition):
+    return or_(Claim.notice_until.is_(None), Claim.notice_until <= utcnow())
+
+
+def on_notice_clause(actor, transition):
+    return and_(Claim.notice_until.is_not(None), Claim.notice_until > utcnow())
+
+
 GUARD_CLAUSES = {
+    "not_on_notice": not_on_notice_clause,
+    "on_notice": on_notice_clause,
     "separate_duties": separate_duties_clause,
     "not_first_approver": not_first_approver_clause,
     "senior": lambda actor, transition: bool(actor.senior),
@@ -102,6 +145,8 @@ GUARD_CLAUSES = {
 }
 
 GUARDS = {
+    "not_on_notice": not_on_notice,
+    "on_notice": on_notice,
     "separate_duties": separate_duties,
     "not_first_approver": not_first_approver,
     "senior": senior,

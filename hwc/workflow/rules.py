@@ -22,6 +22,27 @@ REJECTION_REASONS = ("not_wildlife", "outside_area", "insufficient_evidence", "d
 
 # Segregation of duties: one person never does two of these on the same claim, in any round.
 FILE, VERIFY, APPROVE, PAY = "file", "verify", "approve", "pay"
+# The public's one step (objecting to a claim on notice): no user's duty, no user's role.
+OBJECT = "object"
+
+
+class PublicActor:
+    """Anyone, not logged in: the actor of an objection to a claim on public notice (公示). Its
+    role is in no user's reach (no ``Role`` is "public"), so the table lets no user object, and
+    the public nothing else; its audit events have no actor."""
+
+    id = None
+    role = "public"
+    senior = False
+
+    def can_see_region(self, region) -> bool:
+        return True  # the notice is public: which claims are on it is the step's guard
+
+    def __repr__(self) -> str:
+        return "<PublicActor>"
+
+
+PUBLIC = PublicActor()
 # Audit events that are not transitions but still count as doing a duty.
 DUTY_OF_EVENT = {"create": FILE, "update": FILE}
 
@@ -93,11 +114,17 @@ TRANSITIONS: tuple[Transition, ...] = (
     # claim it filed, verified or approved. Voiding returns the claim to approved, so that a
     # new voucher (a new number) can be issued; it is asked for, not awaited.
     Transition("issue_voucher", frozenset({S.approved}), S.voucher_issued,
-               frozenset({Role.finance}), PAY, guards=SEPARATE, effect="voucher_issued"),
+               frozenset({Role.finance}), PAY, guards=("not_on_notice", *SEPARATE),
+               effect="voucher_issued"),
     Transition("record_payment", frozenset({S.voucher_issued}), S.paid,
                frozenset({Role.finance}), PAY, guards=SEPARATE, effect="payment_recorded"),
     Transition("void_voucher", frozenset({S.voucher_issued}), S.approved,
                frozenset({Role.finance}), PAY, guards=SEPARATE, effect="voucher_voided",
+               comment_required=True, on_request=True),
+    # Public notice (公示): anyone may object while an approved claim is on notice, which sends
+    # it back to verification (hwc.notice.operations.lodge_objection takes this step).
+    Transition("object", frozenset({S.approved}), S.under_verification,
+               frozenset({PUBLIC.role}), OBJECT, guards=("on_notice",), effect="objected",
                comment_required=True, on_request=True),
 )
 

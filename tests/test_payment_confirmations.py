@@ -4,7 +4,7 @@ and only finance in the run's area may import (auditors may read the reports).""
 
 import io
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -39,7 +39,9 @@ def csv_of(*lines: tuple, header=("reference", "amount", "paid_on", "bank_refere
 
 
 def good_line(voucher: Voucher, bank_reference="") -> tuple:
-    return (voucher.number, f"{voucher.amount:f}", date.today().isoformat(), bank_reference)
+    """A line paying ``voucher`` on the day it was issued (its jurisdiction's date: "today" in
+    UTC may lie before it, in Vladivostok's morning)."""
+    return (voucher.number, f"{voucher.amount:f}", voucher.issued_on.isoformat(), bank_reference)
 
 
 def problems(confirmation: Confirmation) -> list[tuple[int, str, str]]:
@@ -70,7 +72,7 @@ def test_unknown_and_duplicated_lines_are_reported_and_the_rest_paid_once(run):
     assert {v.claim.status.value for v in vouchers} == {"paid"}
     assert vouchers[0].payment_reference == "ICBC-0001"
     assert vouchers[1].payment_reference == "回单.csv:3"
-    assert vouchers[0].paid_on == date.today()
+    assert vouchers[0].paid_on == vouchers[0].issued_on
     event = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "confirmation_imported"))
     assert event.changes["paid"] == 4 and event.changes["confirmation"] == confirmation.id

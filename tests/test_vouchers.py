@@ -3,7 +3,8 @@ voucher per claim, payment and void, duty separation, scope, the finance pages a
 
 import re
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -32,7 +33,11 @@ from hwc.workflow.errors import (
 )
 from tests.factories import claim_body, make_claim, make_khasansky_claim
 
-MONTH = date.today().strftime("%Y%m")
+
+def local_today(zone: str) -> date:
+    """Today where the voucher is issued: in UTC it may still be yesterday (Hunchun's evening
+    is UTC's afternoon)."""
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 def finance(name="finance"):
@@ -73,9 +78,10 @@ def test_numbers_follow_each_jurisdictions_format_without_gaps(ctx, demo):
         claim = make_claim("approved")
         numbers.append(issue_voucher(claim, actor=finance()).number)
     first = int(numbers[0].rsplit("-", 1)[1])
-    assert numbers == [f"HC-{MONTH}-{n:05d}" for n in range(first, first + 3)]
+    month = local_today("Asia/Shanghai").strftime("%Y%m")
+    assert numbers == [f"HC-{month}-{n:05d}" for n in range(first, first + 3)]
     russian = issue_voucher(make_khasansky_claim(), actor=finance("ru_finance"))
-    assert re.fullmatch(rf"KH-{date.today().year}-\d{{6}}", russian.number)
+    assert re.fullmatch(rf"KH-{local_today('Asia/Vladivostok').year}-\d{{6}}", russian.number)
     assert russian.currency == "RUB" and russian.authority.startswith("Администрация")
 
 
@@ -145,7 +151,7 @@ def test_payment_sets_voucher_and_claim_paid_and_a_second_payment_is_409(ctx, de
     claim = make_claim("approved")
     voucher = issue_voucher(claim, actor=finance())
     record_payment(voucher, actor=finance(), method="bank", reference="ICBC-778812",
-                   paid_on=date.today().isoformat())
+                   paid_on=voucher.issued_on.isoformat())
     assert voucher.status is VoucherStatus.paid and claim.status.value == "paid"
     assert claim.paid_total == voucher.amount == claim.approved_total
     assert (voucher.payment_method.value, voucher.payment_reference) == ("bank", "ICBC-778812")
@@ -156,7 +162,7 @@ def test_payment_sets_voucher_and_claim_paid_and_a_second_payment_is_409(ctx, de
     event = db.session.query(AuditEvent).filter_by(claim_id=claim.id,
                                                    action="record_payment").one()
     assert event.changes["payment"] == {"method": "bank", "reference": "ICBC-778812",
-                                        "paid_on": date.today().isoformat()}
+                                        "paid_on": voucher.issued_on.isoformat()}
     assert "paid_total" in event.changes and event.changes["voucher"]["number"] == voucher.number
 
 

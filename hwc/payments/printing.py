@@ -4,6 +4,7 @@ rendered in worker processes where there are several, written to disk atomically
 restart resumes, and merged at the end."""
 
 import atexit
+import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -27,8 +28,12 @@ def run_folder(run_id: int) -> Path:
     return Path(current_app.instance_path) / RUNS_FOLDER / str(run_id)
 
 
-def part_path(run_id: int, index: int) -> Path:
-    return run_folder(run_id) / f"part-{index:05d}.pdf"
+def part_path(run_id: int, index: int, numbers: list[str]) -> Path:
+    """The file of a run's ``index``-th part, named also by the voucher numbers it prints: a
+    file left by anything else (another run that once had this id, a part cut differently) is
+    never taken for it."""
+    digest = hashlib.sha256("\n".join(numbers).encode()).hexdigest()[:16]
+    return run_folder(run_id) / f"part-{index:05d}-{digest}.pdf"
 
 
 def write_atomically(path: Path, content: bytes) -> None:
@@ -82,11 +87,11 @@ def render_parts(documents: list[tuple[Path, str]]) -> None:
         write_atomically(path, pdf)
 
 
-def merge_parts(run_id: int, part_count: int) -> str:
+def merge_parts(run_id: int, parts: list[Path]) -> str:
     """The parts merged into the run's one PDF (written atomically); its file name."""
     writer = PdfWriter()
-    for index in range(part_count):
-        writer.append(str(part_path(run_id, index)))
+    for part in parts:
+        writer.append(str(part))
     target = run_folder(run_id) / PDF_NAME
     temporary = target.with_name(f".{PDF_NAME}.{os.getpid()}.tmp")
     with temporary.open("wb") as stream:

@@ -3,8 +3,6 @@
 the bank file. Each job's changes commit with the job itself and queue the next job in the same
 transaction, so a worker killed mid-chunk leaves nothing behind and the chunk runs again."""
 
-import csv
-import io
 from contextlib import nullcontext
 
 from flask import current_app
@@ -109,23 +107,24 @@ def print_parts(payload: dict, job) -> None:
     size = current_app.config["HWC_PAYMENT_RUN_DOC_SIZE"]
     per_job = max(current_app.config["HWC_PAYMENT_RUN_PRINT_BATCH"] // size, 1)
     vouchers = _issued_vouchers(run)
-    part_count = -(-len(vouchers) // size)
+    chunks = [vouchers[start:start + size] for start in range(0, len(vouchers), size)]
+    paths = [printing.part_path(run.id, index, [voucher.number for voucher in chunk])
+             for index, chunk in enumerate(chunks)]
+    part_count = len(chunks)
     first = payload.get("part", 0)
     parts = range(first, min(first + per_job, part_count))
     documents = []
     with _request_context(payload):
         for index in parts:
-            path = printing.part_path(run.id, index)
-            if not path.exists():
-                documents.append((path, printing.vouchers_html(
-                    vouchers[index * size:(index + 1) * size])))
+            if not paths[index].exists():
+                documents.append((paths[index], printing.vouchers_html(chunks[index])))
     printing.render_parts(documents)
     run.printed_count = min(parts.stop * size, len(vouchers))
     if parts.stop < part_count:
         enqueue("payments.print", {**payload, "part": parts.stop},
                 dedupe_key=f"payment-run:{run.id}:print:{parts.stop}")
         return
-    run.pdf_name = printing.merge_parts(run.id, part_count) if part_count else None
+    run.pdf_name = printing.merge_parts(run.id, paths) if part_count else None
     printing.write_atomically(printing.run_folder(run.id) / BANK_FILE_NAME, _bank_file(run))
     run.bank_file_name = BANK_FILE_NAME
     run.status = RunStatus.cancelled if run.cancel_requested else RunStatus.done
@@ -133,22 +132,10 @@ def print_parts(payload: dict, job) -> None:
 
 
 def _bank_file(run: PaymentRun) -> bytes:
-    """The bank transfer file: the bank file writer's when there is one, else one CSV row per
-    issued voucher (payee, full account, amount, currency, voucher number as reference)."""
-    try:
-        from hwc.payments.bankfile import bank_file
-    except ImportError:
-        bank_file = None
-    if bank_file is not None:
-        return bank_file(run)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["payee", "account", "amount", "currency", "reference"])
-    for voucher in _issued_vouchers(run):
-        claimant = voucher.claim.claimant
-        writer.writerow([claimant.name, claimant.bank_account or "", str(voucher.amount),
-                         voucher.currency, voucher.number])
-    return out.getvalue().encode("utf-8")
+    """The bank transfer file (``hwc.payments.bankfile``)."""
+    from hwc.payments.bankfile import bank_file
+
+    return bank_file(run)
 
 
 def issued_total(run: PaymentRun):

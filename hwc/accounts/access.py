@@ -52,7 +52,7 @@ MENU = (
     ("accounts.users", _l("Users")), ("regions.index", _l("Regions")),
     ("rates.index", _l("Rates")), ("losses.index", _l("Loss vocabulary")),
     ("settings.deployment", _l("Settings")), ("jobs.index", _l("Jobs")),
-    ("claims.queue", _l("Queue")),
+    ("claims.queue", _l("Queue")), ("payments.budgets", _l("Budgets")),
     ("dashboard.dashboard", _l("Dashboard")),
 )
 

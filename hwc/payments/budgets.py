@@ -15,6 +15,7 @@ from hwc.accounts.models import Role, User
 from hwc.audit.trail import record_event
 from hwc.claims.models import Claim, ClaimStatus
 from hwc.core.money import NumberRefused, currency_places, money_string, read_number, round_money
+from hwc.core.settings import get_setting
 from hwc.extensions import db
 from hwc.payments.documents import check_document
 from hwc.payments.models import (
@@ -319,3 +320,7 @@ def documents_dir() -> Path:
     path = Path(current_app.config["HWC_UPLOAD_PATH"]) / "budget_documents"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def max_document_bytes() -> int:
+    return get_setting("max_upload_bytes")

@@ -243,3 +243,44 @@ def test_two_charges_at_once_for_the_last_money_never_overspend(app, demo):
     assert sorted(outcomes) == ["charged", "refused"]
     with app.app_context():
         assert budget_summary(db.session.get(budgets.Budget, budget_id))["remaining"] >= 0
+
+
+def test_the_claim_page_offers_the_budgets_and_issues_from_the_chosen_one(app, login_as, demo):
+    with app.app_context():
+        import_rates()
+        claim = make_claim("approved")
+        budget = new_budget("100000")
+        create_budget(actor=User.by_username("ru_finance"), region_code="RU-PRI-KHS", year=2025,
+                      fund="Foreign fund")
+        code, version, budget_id = claim.code, claim.version, budget.id
+        db.session.commit()
+    page = login_as("finance")
+    html = page.get(f"/claims/{code}").get_data(as_text=True)
+    assert 'name="issue_voucher-budget_id"' in html and "Foreign fund" not in html
+    response = page.post(f"/claims/{code}/act/issue_voucher", data={
+        "issue_voucher-version": version, "issue_voucher-budget_id": str(budget_id),
+        "issue_voucher-comment": "from the central fund"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        voucher = db.session.query(Voucher).filter_by(budget_id=budget_id).one()
+        assert voucher.claim.code == code
+
+
+def test_the_budget_pages_make_a_budget_and_add_money_with_a_document(app, login_as, demo):
+    page = login_as("finance")
+    response = page.post("/payments/budgets", data={"region": "CN-JL-HC", "year": "2026",
+                                                    "fund": "Provincial fund"})
+    assert response.status_code == 302
+    url = response.headers["Location"]
+    again = page.post("/payments/budgets", data={"region": "CN-JL-HC", "year": "2026",
+                                                 "fund": "Provincial fund"})
+    assert again.status_code == 422
+    refused = page.post(f"{url}/top-ups", data={"amount": "NaN", "document_reference": "R"})
+    assert refused.status_code == 422
+    added = page.post(f"{url}/top-ups", data={
+        "amount": "5000.50", "document_reference": "JCZ-7",
+        "document": (io.BytesIO(pdf_bytes()), "grant.pdf")}, content_type="multipart/form-data")
+    assert added.status_code == 302
+    assert "5,000.50" in page.get(url).get_data(as_text=True)
+    assert login_as("auditor").post(f"{url}/top-ups", data={
+        "amount": "1", "document_reference": "R"}).status_code == 403

@@ -14,9 +14,16 @@ from hwc.claims.codes import generate_code
 from hwc.claims.filing import start_filing
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
+from hwc.payments.budgets import create_budget, top_up
 from hwc.vouchers.operations import issue_voucher
 from hwc.workflow.service import perform
-from tests.factories import claim_body, import_rates, make_claim, make_khasansky_claim
+from tests.factories import (
+    claim_body,
+    import_rates,
+    make_claim,
+    make_khasansky_claim,
+    one_colour_png,
+)
 
 ROLES = ("anonymous", "officer", "verifier", "approver", "finance", "auditor", "admin", "root")
 TARGETS = ("mine", "foreign", "missing")
@@ -120,6 +127,12 @@ EXPECTED = {
     ("settings.region_settings", "POST"): ("LFFFFFKK", "LFFFFFMK", "LFFFFFMM"),
     ("settings.deployment", "GET"): "LFFFFFFK",
     ("settings.deployment", "POST"): "LFFFFFFK",
+    # budgets: finance keeps them, auditors read them (an empty post is refused with 422)
+    ("payments.budgets", "GET"): "LFFFKKFF",
+    ("payments.create_budget", "POST"): "LFFFKFFF",
+    ("payments.budget", "GET"): ("LFFFKKFF", "LFFFMMFF", "LFFFMMFF"),
+    ("payments.add_top_up", "POST"): ("LFFFKFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.top_up_document", "GET"): ("LFFFKKFF", "LFFFMMFF", "LFFFMMFF"),
 }
 
 
@@ -137,6 +150,14 @@ def test_every_route_has_an_entry(app):
     keys = {(endpoint, method) for endpoint, method, _rule in routes(app)}
     assert not keys - set(EXPECTED), f"add to EXPECTED: {sorted(keys - set(EXPECTED))}"
     assert not set(EXPECTED) - keys, f"stale entries: {sorted(set(EXPECTED) - keys)}"
+
+
+def budget_with_document(username: str, region_code: str):
+    actor = User.by_username(username)
+    budget = create_budget(actor=actor, region_code=region_code, year=2025, fund="Fund")
+    top_up(budget, actor=actor, amount="1000", document_reference="R-1",
+           document=one_colour_png(8, 8), document_name="grant.png")
+    return budget
 
 
 class Matrix:
@@ -162,6 +183,8 @@ class Matrix:
                                attempts=8, max_attempts=8) for _ in range(2)]
             db.session.add_all(failed_jobs)
             db.session.flush()
+            budgets = [budget_with_document(username, region) for username, region in
+                       (("finance", "CN-JL-HC"), ("ru_finance", "RU-PRI-KHS"))]
             # Users whom no probe logs in as: a deactivation or a new password harms no one.
             victim, foreign_victim = User.by_username("senior"), User.by_username("ru_auditor")
             self.values = {
@@ -177,6 +200,8 @@ class Matrix:
                 "number": (vouchers[0].number, vouchers[1].number, "HC-209901-99999"),
                 "job_id": (failed_jobs[0].id, failed_jobs[1].id, 99_999),
                 "payload": (vouchers[0].seal, vouchers[1].seal, "FORGED" * 10),
+                "budget_id": (budgets[0].id, budgets[1].id, 99_999),
+                "top_up_id": (budgets[0].top_ups[0].id, budgets[1].top_ups[0].id, 99_999),
             }
             self.region_codes = ("CN-JL-HC", "RU-PRI-KHS", "XX-NOWHERE")
             db.session.commit()

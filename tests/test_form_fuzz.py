@@ -22,6 +22,7 @@ from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
+from hwc.payments.budgets import create_budget, top_up
 from hwc.regions.models import Region
 from hwc.vouchers.models import Voucher
 from tests.factories import HUNCHUN_RATES, import_rates, jpeg_bytes, make_claim
@@ -60,6 +61,11 @@ FILTERS = {"region": "CN-JL-HC-CH", "status": "submitted", "species": "amur_tige
            "after": ""}
 
 TARGETS: dict[str, list[Target]] = {
+    "payments.create_budget": [Target("finance", "/payments/budgets", {
+        "region": "CN-JL-HC", "year": "2026", "fund": "Provincial fund"})],
+    "payments.add_top_up": [Target("finance", "/payments/budgets/{budget}/top-ups", {
+        "amount": "-10.50", "document_reference": "JCZ-1", "note": "", "document": "pdf"},
+        files=("document",))],
     "accounts.login": [Target(None, "/login", {"username": "officer", "password": "wrong-one",
                                                "next": "/queue"})],
     "accounts.logout": [Target("officer", "/logout")],
@@ -126,6 +132,8 @@ TARGETS: dict[str, list[Target]] = {
                act("verify", version="{version}")),
         Target("finance", "/claims/{approved}/act/issue_voucher",
                act("issue_voucher", version="{version}", comment="")),
+        Target("finance", "/claims/{approved}/act/issue_voucher",
+               act("issue_voucher", version="{version}", comment="", budget_id="{budget}")),
         Target("finance", "/claims/{voucher_issued}/act/record_payment",
                act("record_payment", version="{version}", method="bank", reference="ICBC-1",
                    paid_on="", comment="")),
@@ -220,9 +228,12 @@ def world(app, demo):
         failed_job = Job(kind="sms.send", payload={}, status=JobStatus.failed, attempts=8,
                          max_attempts=8)
         db.session.add(failed_job)
+        finance = User.by_username("finance")
+        budget = create_budget(actor=finance, region_code="CN-JL-HC", year=2025, fund="Fund")
+        top_up(budget, actor=finance, amount="100000", document_reference="R-1")
         db.session.commit()
         return {"officer_id": officer.id, "rates_region": Region.by_code("CN-JL-HC").id,
-                "fresh": fresh.client_uuid, "filed": filed.client_uuid,
+                "fresh": fresh.client_uuid, "filed": filed.client_uuid, "budget": budget.id,
                 "unfinished": unfinished.client_uuid, "filed_code": filed.claim.code,
                 "filed_photo": photo.id, "failed_job": failed_job.id, "voucher": db.session.scalar(
                     db.select(Voucher.number).where(

@@ -271,6 +271,7 @@ def budget_summary(budget: Budget) -> dict[str, Decimal]:
 def budgets_for_claim(claim: Claim, actor: User) -> list[Budget]:
     """The budgets ``actor`` may charge ``claim``'s voucher to: in their area, covering the
     claim's village, in the claim's currency."""
+    check_scope(claim, actor)
     if actor.role not in WRITE_ROLES:
         return []
     return [budget for budget in budgets_of(actor) if budget.currency == claim.currency

@@ -284,3 +284,25 @@ def test_the_budget_pages_make_a_budget_and_add_money_with_a_document(app, login
     assert "5,000.50" in page.get(url).get_data(as_text=True)
     assert login_as("auditor").post(f"{url}/top-ups", data={
         "amount": "1", "document_reference": "R"}).status_code == 403
+
+
+def test_finances_queue_weighs_approved_claims_against_the_money_left(app, login_as, demo):
+    with app.app_context():
+        import_rates()
+        claim = make_claim("approved")
+        new_budget(str(claim.approved_total - 1))
+        db.session.commit()
+    html = login_as("finance").get("/queue").get_data(as_text=True)
+    assert 'class="budget-panel"' in html and 'class="short"' in html
+    assert 'class="budget-panel"' not in login_as("verifier").get("/queue").get_data(as_text=True)
+
+
+def test_the_dashboard_shows_each_budgets_sums_in_the_area_only(app, login_as, demo):
+    with app.app_context():
+        import_rates()
+        new_budget("777")
+        db.session.commit()
+    assert "Central ecological compensation fund" in \
+        login_as("auditor").get("/dashboard").get_data(as_text=True)
+    assert "Central ecological compensation fund" not in \
+        login_as("ru_auditor").get("/dashboard").get_data(as_text=True)

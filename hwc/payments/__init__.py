@@ -19,3 +19,24 @@ def init_app(app) -> None:
     ACTION_FORMS["issue_voucher"] = IssueVoucherForm
     ACTION_OPERATIONS["issue_voucher"] = (
         lambda claim, _action, **data: issue_voucher_from_budget(claim, **data))
+
+    @app.template_global("budget_panel")
+    def budget_panel():
+        """For finance's queue: approved claims waiting for a voucher against the money left
+        in the budgets of the area, per currency (None for other roles)."""
+        from flask_login import current_user
+
+        from hwc.payments.budgets import WRITE_ROLES, unpaid_against_budgets
+
+        if current_user.role not in WRITE_ROLES:
+            return None
+        return unpaid_against_budgets(current_user)
+
+    @app.template_global("budget_board")
+    def budget_board():
+        """For the dashboard: each budget in the viewer's area with its sums."""
+        from flask_login import current_user
+
+        from hwc.payments.budgets import budget_summary, budgets_of
+
+        return [(budget, budget_summary(budget)) for budget in budgets_of(current_user)]

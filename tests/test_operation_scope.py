@@ -269,6 +269,7 @@ NO_ACTOR = {
     "budgets.funded": "a sum of a budget the caller already holds",
     "budgets.lock_budget": "locks a budget row for its caller's transaction",
     "budgets.max_document_bytes": "reads the deployment's upload limit",
+    "budgets.may_change_budgets": "a question about the user's role, no budget",
     "budgets.paid": "a sum of a budget the caller already holds",
     "budgets.remaining": "a sum of a budget the caller already holds",
     "budgets.reserved": "a sum of a budget the caller already holds",

@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hwc.accounts.access import roles_required
-from hwc.accounts.models import Role
 from hwc.core.form_errors import show_errors
 from hwc.extensions import db
 from hwc.payments import budgets as operations
@@ -15,8 +14,6 @@ from hwc.payments.budget_forms import BudgetForm, TopUpForm
 from hwc.payments.views import bp
 from hwc.regions.models import Region
 from hwc.workflow.errors import WorkflowError
-
-READERS = (Role.finance, Role.auditor)
 
 
 def _regions():
@@ -47,11 +44,11 @@ def render_budgets(form: BudgetForm | None = None, status: int = 200):
         "payments/budgets.html", budgets=found,
         sums={budget.id: operations.budget_summary(budget) for budget in found},
         form=form or BudgetForm(regions=_regions()),
-        may_change=current_user.role in operations.WRITE_ROLES), status
+        may_change=operations.may_change_budgets(current_user)), status
 
 
 @bp.get("/budgets")
-@roles_required(*READERS)
+@roles_required(*operations.READ_ROLES)
 def budgets():
     return render_budgets()
 
@@ -75,11 +72,11 @@ def create_budget():
 def render_budget(budget, form: TopUpForm | None = None, status: int = 200):
     return render_template(
         "payments/budget.html", budget=budget, sums=operations.budget_summary(budget),
-        form=form or TopUpForm(), may_change=current_user.role in operations.WRITE_ROLES), status
+        form=form or TopUpForm(), may_change=operations.may_change_budgets(current_user)), status
 
 
 @bp.get("/budgets/<int:budget_id>")
-@roles_required(*READERS)
+@roles_required(*operations.READ_ROLES)
 def budget(budget_id: int):
     return render_budget(_budget(budget_id))
 
@@ -106,7 +103,7 @@ def add_top_up(budget_id: int):
 
 
 @bp.get("/budgets/<int:budget_id>/top-ups/<int:top_up_id>/document")
-@roles_required(*READERS)
+@roles_required(*operations.READ_ROLES)
 def top_up_document(budget_id: int, top_up_id: int):
     try:
         entry, data = operations.document_of(_budget(budget_id), top_up_id,

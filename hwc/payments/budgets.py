@@ -146,6 +146,11 @@ def _year(value) -> int:
     raise BudgetRefused(message, {"year": [message]})
 
 
+def may_change_budgets(user: User) -> bool:
+    """Whether ``user``'s role makes budgets and adds money to them (in their own area)."""
+    return user.role in WRITE_ROLES
+
+
 def budgets_of(actor: User) -> list[Budget]:
     """The budgets of every area in ``actor``'s jurisdiction (none for roles that do not read
     budgets), the newest year first."""

@@ -13,7 +13,7 @@ from hwc.payments import budgets as operations
 from hwc.payments.budget_forms import BudgetForm, TopUpForm
 from hwc.payments.views import bp
 from hwc.regions.models import Region
-from hwc.workflow.errors import WorkflowError
+from hwc.workflow.errors import RoleNotAllowed, WorkflowError
 
 
 def _regions():
@@ -31,7 +31,7 @@ def _budget(budget_id: int):
 def _refused(error: WorkflowError, form) -> None:
     """Roll back, then show the refusal beside its field (or flashed); 404s stay 404s."""
     db.session.rollback()
-    if error.status in (403, 404):
+    if isinstance(error, (operations.BudgetNotFound, RoleNotAllowed)):
         abort(error.status)
     if not error.errors:
         flash(error.message, "error")

@@ -15,12 +15,19 @@ from hwc.claims.codes import generate_code
 from hwc.claims.filing import start_filing
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
+from hwc.payments.budgets import create_budget, top_up
 from hwc.payments.models import Budget, BudgetTopUp, Confirmation, PaymentRun
 from hwc.payments.runs import create_run
 from hwc.regions.models import Region
 from hwc.vouchers.operations import issue_voucher
 from hwc.workflow.service import perform
-from tests.factories import claim_body, import_rates, make_claim, make_khasansky_claim
+from tests.factories import (
+    claim_body,
+    import_rates,
+    make_claim,
+    make_khasansky_claim,
+    one_colour_png,
+)
 
 ROLES = ("anonymous", "officer", "verifier", "approver", "finance", "auditor", "admin", "root")
 TARGETS = ("mine", "foreign", "missing")
@@ -144,6 +151,12 @@ EXPECTED = {
     ("payments.confirmations", "GET"): ("LFFFKKFF", "LFFFMMFF", "LFFFMMFF"),
     ("payments.confirmations", "POST"): ("LFFFKFFF", "LFFFMMFF", "LFFFMMFF"),
     ("payments.confirmation", "GET"): ("LFFFKKFF", "LFFFMMFF", "LFFFMMFF"),
+    # budgets: finance keeps them, auditors read them (an empty post is refused with 422)
+    ("payments.budgets", "GET"): "LFFFKKFF",
+    ("payments.create_budget", "POST"): "LFFFKFFF",
+    ("payments.budget", "GET"): ("LFFFKKFF", "LFFFMMFF", "LFFFMMFF"),
+    ("payments.add_top_up", "POST"): ("LFFFKFFF", "LFFFMFFF", "LFFFMFFF"),
+    ("payments.top_up_document", "GET"): ("LFFFKKFF", "LFFFMMFF", "LFFFMMFF"),
 }
 
 
@@ -186,6 +199,14 @@ def _payment_run(username: str, claim, region_code: str, currency: str):
     return create_run(actor=actor, budget_id=budget.id, codes=[claim.code])
 
 
+def budget_with_document(username: str, region_code: str):
+    actor = User.by_username(username)
+    budget = create_budget(actor=actor, region_code=region_code, year=2025, fund="Fund")
+    top_up(budget, actor=actor, amount="1000", document_reference="R-1",
+           document=one_colour_png(8, 8), document_name="grant.png")
+    return budget
+
+
 class Matrix:
     """The world one route is probed in: a Hunchun claim, user, region and schedule (the demo
     users' own area), Khasansky ones, and for each parameter a value per target."""
@@ -215,6 +236,8 @@ class Matrix:
                                attempts=8, max_attempts=8) for _ in range(2)]
             db.session.add_all(failed_jobs)
             db.session.flush()
+            budgets = [budget_with_document(username, region) for username, region in
+                       (("finance", "CN-JL-HC"), ("ru_finance", "RU-PRI-KHS"))]
             # Users whom no probe logs in as: a deactivation or a new password harms no one.
             victim, foreign_victim = User.by_username("senior"), User.by_username("ru_auditor")
             self.values = {
@@ -232,6 +255,8 @@ class Matrix:
                 "confirmation_id": (confirmations[0].id, confirmations[1].id, 99_999),
                 "job_id": (failed_jobs[0].id, failed_jobs[1].id, 99_999),
                 "payload": (vouchers[0].seal, vouchers[1].seal, "FORGED" * 10),
+                "budget_id": (budgets[0].id, budgets[1].id, 99_999),
+                "top_up_id": (budgets[0].top_ups[0].id, budgets[1].top_ups[0].id, 99_999),
             }
             self.region_codes = ("CN-JL-HC", "RU-PRI-KHS", "XX-NOWHERE")
             db.session.commit()

@@ -9,7 +9,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +22,7 @@ from hwc.core.db import utcnow
 from hwc.core.edge import MAX_ID
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
-from hwc.payments.models import Budget, BudgetTopUp
+from hwc.payments.budgets import create_budget, top_up
 from hwc.payments.runs import create_run
 from hwc.regions.models import Region
 from hwc.vouchers.models import Voucher
@@ -63,6 +62,11 @@ FILTERS = {"region": "CN-JL-HC-CH", "status": "submitted", "species": "amur_tige
            "after": ""}
 
 TARGETS: dict[str, list[Target]] = {
+    "payments.create_budget": [Target("finance", "/payments/budgets", {
+        "region": "CN-JL-HC", "year": "2026", "fund": "Provincial fund"})],
+    "payments.add_top_up": [Target("finance", "/payments/budgets/{budget}/top-ups", {
+        "amount": "-10.50", "document_reference": "JCZ-1", "note": "", "document": "pdf"},
+        files=("document",))],
     "accounts.login": [Target(None, "/login", {"username": "officer", "password": "wrong-one",
                                                "next": "/queue"})],
     "accounts.logout": [Target("officer", "/logout")],
@@ -131,6 +135,8 @@ TARGETS: dict[str, list[Target]] = {
                act("verify", version="{version}")),
         Target("finance", "/claims/{approved}/act/issue_voucher",
                act("issue_voucher", version="{version}", comment="")),
+        Target("finance", "/claims/{approved}/act/issue_voucher",
+               act("issue_voucher", version="{version}", comment="", budget_id="{budget}")),
         Target("finance", "/claims/{voucher_issued}/act/record_payment",
                act("record_payment", version="{version}", method="bank", reference="ICBC-1",
                    paid_on="", comment="")),
@@ -236,15 +242,10 @@ def world(app, demo):
         failed_job = Job(kind="sms.send", payload={}, status=JobStatus.failed, attempts=8,
                          max_attempts=8)
         db.session.add(failed_job)
-        budget = Budget(region_id=Region.by_code("CN-JL-HC").id, year=2026, fund="fuzz",
-                        currency="CNY", created_by_id=User.by_username("finance").id)
-        db.session.add(budget)
-        db.session.flush()
-        db.session.add(BudgetTopUp(budget_id=budget.id, amount=Decimal(10_000_000),
-                                   document_reference="fuzz",
-                                   created_by_id=User.by_username("finance").id))
-        run = create_run(actor=User.by_username("finance"), budget_id=budget.id,
-                         codes=[make_claim("approved").code])
+        finance = User.by_username("finance")
+        budget = create_budget(actor=finance, region_code="CN-JL-HC", year=2026, fund="Fund")
+        top_up(budget, actor=finance, amount="10000000", document_reference="R-1")
+        run = create_run(actor=finance, budget_id=budget.id, codes=[make_claim("approved").code])
         db.session.commit()
         return {"officer_id": officer.id, "rates_region": Region.by_code("CN-JL-HC").id,
                 "fresh": fresh.client_uuid, "filed": filed.client_uuid,

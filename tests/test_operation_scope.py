@@ -18,7 +18,7 @@ from hwc.claims import evidence, filing, flags, operations
 from hwc.claims.models import Claim, FilingDraft
 from hwc.claims.validation import ClaimantInput, ClaimInput, parse_claim_input
 from hwc.extensions import db
-from hwc.payments import bankfile, confirmations, runs
+from hwc.payments import bankfile, budgets, confirmations, runs
 from hwc.payments.models import Budget, BudgetTopUp, Confirmation
 from hwc.rates import importer
 from hwc.rates import service as rates
@@ -36,7 +36,7 @@ MODULES = (operations, evidence, filing, flags, service)
 # The administrators' operations, named by their feature (their module names would clash).
 NAMED_MODULES = {"accounts": accounts, "regions": regions, "rates": rates, "importer": importer,
                  "interest": interest, "confirmations": confirmations, "bankfile": bankfile,
-                 "runs": runs}
+                 "runs": runs, "budgets": budgets}
 ACTIONS_OF_CAN = (*ACTIONS, *CLAIM_ACTIONS, VIEW, BATCH_APPROVE)
 NOT_FOUND = (ClaimNotFound,)
 
@@ -54,6 +54,11 @@ class World:
         self.photo = self.draft.evidence[0]
         self.village = self.draft.village
         self.run = hunchun_run(self)
+        finance = User.by_username("finance")
+        self.budget = budgets.create_budget(actor=finance, region_code="CN-JL-HC", year=2025,
+                                            fund="Fund")
+        self.top_up = budgets.top_up(self.budget, actor=finance, amount="100",
+                                     document_reference="R-1", document=jpeg_bytes())
 
     def user(self, name: str) -> User:
         return User.by_username(name)
@@ -245,6 +250,29 @@ CALLS.update({
                                           (confirmations.RunNotFound,)),
 })
 
+# Budgets, probed by Khasansky's finance officer on Hunchun's budget and claims.
+CALLS.update({
+    "budgets.budgets_of": ("ru_finance", lambda w, a: budgets.budgets_of(a),
+                           lambda result: all(b.region.code.startswith("RU") for b in result)),
+    "budgets.get_budget": ("ru_finance", lambda w, a: budgets.get_budget(w.budget.id, a),
+                           (budgets.BudgetNotFound,)),
+    "budgets.create_budget": ("ru_finance", lambda w, a: budgets.create_budget(
+        actor=a, region_code="CN-JL-HC", year=2026, fund="Spy fund"), (budgets.BudgetNotFound,)),
+    "budgets.top_up": ("ru_finance", lambda w, a: budgets.top_up(
+        w.budget, actor=a, amount="-100", document_reference="X"), (budgets.BudgetNotFound,)),
+    "budgets.document_of": ("ru_finance", lambda w, a: budgets.document_of(
+        w.budget, w.top_up.id, viewer=a), (budgets.BudgetNotFound,)),
+    "budgets.budgets_for_claim": ("ru_finance", lambda w, a: budgets.budgets_for_claim(
+        w.draft, a), NOT_FOUND),
+    "budgets.issue_voucher_from_budget": ("ru_finance", lambda w, a:
+                                          budgets.issue_voucher_from_budget(
+                                              w.draft, actor=a, budget_id=w.budget.id),
+                                          NOT_FOUND),
+    "budgets.unpaid_against_budgets": ("ru_finance", lambda w, a:
+                                       budgets.unpaid_against_budgets(a),
+                                       lambda result: "CNY" not in result),
+})
+
 # Public functions that touch no claim, claimant, evidence or filing of anyone's, and why.
 NO_ACTOR = {
     "confirmations.read_lines": "reads the bytes of a file; matches and pays nothing",
@@ -301,6 +329,18 @@ NO_ACTOR = {
     "runs.expected_amount": "the amount of a claim the caller already holds",
     "runs.progress": "the figures of a run the caller already holds",
     "runs.voucher_numbers": "the voucher numbers of a run the caller already holds",
+    "budgets.budget_summary": "sums of a budget the caller already holds",
+    "budgets.charge": "charges a voucher the caller already holds to a budget it holds "
+                      "(issue_voucher_from_budget and the runs check the actor)",
+    "budgets.committed": "a sum of a budget the caller already holds",
+    "budgets.documents_dir": "the folder of the top-ups' documents",
+    "budgets.funded": "a sum of a budget the caller already holds",
+    "budgets.lock_budget": "locks a budget row for its caller's transaction",
+    "budgets.max_document_bytes": "reads the deployment's upload limit",
+    "budgets.may_change_budgets": "a question about the user's role, no budget",
+    "budgets.paid": "a sum of a budget the caller already holds",
+    "budgets.remaining": "a sum of a budget the caller already holds",
+    "budgets.reserved": "a sum of a budget the caller already holds",
 }
 
 

@@ -53,6 +53,7 @@ MENU = (
     ("rates.index", _l("Rates")), ("losses.index", _l("Loss vocabulary")),
     ("settings.deployment", _l("Settings")), ("jobs.index", _l("Jobs")),
     ("claims.queue", _l("Queue")), ("payments.runs", _l("Payment runs")),
+    ("payments.budgets", _l("Budgets")),
     ("dashboard.dashboard", _l("Dashboard")),
 )
 

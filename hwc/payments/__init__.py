@@ -15,6 +15,7 @@ RUN_DEFAULTS = {
 
 
 def init_app(app) -> None:
+    from hwc.claims.views import ACTION_FORMS, ACTION_OPERATIONS
     from hwc.payments import (  # noqa: F401 - the tables, each part's pages, the run's jobs
         budget_views,
         confirmation_views,
@@ -22,8 +23,35 @@ def init_app(app) -> None:
         run_jobs,
         run_views,
     )
+    from hwc.payments.budget_forms import IssueVoucherForm
+    from hwc.payments.budgets import issue_voucher_from_budget
     from hwc.payments.views import bp
 
     for name, default in RUN_DEFAULTS.items():
         app.config.setdefault(name, int(os.environ.get(name, default)))
     app.register_blueprint(bp)
+    # The claim page's "issue voucher" step may charge the voucher to a budget.
+    ACTION_FORMS["issue_voucher"] = IssueVoucherForm
+    ACTION_OPERATIONS["issue_voucher"] = (
+        lambda claim, _action, **data: issue_voucher_from_budget(claim, **data))
+
+    @app.template_global("budget_panel")
+    def budget_panel():
+        """For finance's queue: approved claims waiting for a voucher against the money left
+        in the budgets of the area, per currency (None for other roles)."""
+        from flask_login import current_user
+
+        from hwc.payments.budgets import WRITE_ROLES, unpaid_against_budgets
+
+        if current_user.role not in WRITE_ROLES:
+            return None
+        return unpaid_against_budgets(current_user)
+
+    @app.template_global("budget_board")
+    def budget_board():
+        """For the dashboard: each budget in the viewer's area with its sums."""
+        from flask_login import current_user
+
+        from hwc.payments.budgets import budget_summary, budgets_of
+
+        return [(budget, budget_summary(budget)) for budget in budgets_of(current_user)]

@@ -43,9 +43,10 @@ def vouchers_of(claim: Claim, user: User) -> list[Voucher]:
                                    .order_by(Voucher.id.desc())))
 
 
-def issue_voucher(claim: Claim, *, actor: User, version: int | None = None) -> Voucher:
+def issue_voucher(claim: Claim, *, actor: User, version: int | None = None,
+                  comment: str = "") -> Voucher:
     """Issue the approved claim's voucher: a new number, the amount, the seal."""
-    perform(claim, "issue_voucher", actor=actor, version=version)
+    perform(claim, "issue_voucher", actor=actor, version=version, comment=comment)
     return live_voucher(claim)
 
 

@@ -28,11 +28,12 @@ def run_folder(run_id: int) -> Path:
     return Path(current_app.instance_path) / RUNS_FOLDER / str(run_id)
 
 
-def part_path(run_id: int, index: int, numbers: list[str]) -> Path:
-    """The file of a run's ``index``-th part, named also by the voucher numbers it prints: a
-    file left by anything else (another run that once had this id, a part cut differently) is
-    never taken for it."""
-    digest = hashlib.sha256("\n".join(numbers).encode()).hexdigest()[:16]
+def part_path(run_id: int, index: int, vouchers: list[Voucher]) -> Path:
+    """The file of a run's ``index``-th part, named also by the seals of the vouchers it prints
+    (each seal holds a random salt): a file left by anything else — another run that once had
+    this id and these numbers in a database since recreated, a part cut differently — is never
+    taken for it."""
+    digest = hashlib.sha256("\n".join(v.seal for v in vouchers).encode()).hexdigest()[:16]
     return run_folder(run_id) / f"part-{index:05d}-{digest}.pdf"
 
 

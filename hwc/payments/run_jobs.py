@@ -108,7 +108,7 @@ def print_parts(payload: dict, job) -> None:
     per_job = max(current_app.config["HWC_PAYMENT_RUN_PRINT_BATCH"] // size, 1)
     vouchers = _issued_vouchers(run)
     chunks = [vouchers[start:start + size] for start in range(0, len(vouchers), size)]
-    paths = [printing.part_path(run.id, index, [voucher.number for voucher in chunk])
+    paths = [printing.part_path(run.id, index, chunk)
              for index, chunk in enumerate(chunks)]
     part_count = len(chunks)
     first = payload.get("part", 0)

@@ -6,6 +6,7 @@ import csv
 import io
 import threading
 import time
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from hwc.accounts.models import User
 from hwc.claims.models import ClaimStatus
+from hwc.core.db import utcnow
 from hwc.extensions import db
 from hwc.jobs.models import Job, JobStatus
 from hwc.jobs.queue import run_one
@@ -354,3 +356,30 @@ def test_two_runs_racing_for_the_last_money_never_overspend(app, demo):
         budget = db.session.get(Budget, budget_id)
         assert remaining(budget) >= 0
         db.session.remove()
+
+
+def test_a_run_reserves_issues_and_pays_late_claims_with_their_interest(ctx, demo, one_process):
+    """A claim approved past its statutory days is reserved, issued and put in the bank file at
+    its approved amount plus the interest owed (6 % a year, 10 days late)."""
+    from hwc.regions.settings import jurisdiction_of
+    from hwc.vouchers.interest import add_late_interest_rate
+
+    add_late_interest_rate(Region.by_code("CN-JL-HC"), actor=User.by_username("root"),
+                           effective_from=date(2000, 1, 1), rate=Decimal(6))
+    late, on_time = make_claim("approved"), make_claim("approved")
+    late.approved_at = utcnow() - timedelta(days=jurisdiction_of(late)["pay_within_days"] + 10)
+    db.session.flush()
+    budget = make_budget()
+    run = create_run(actor=finance(), budget_id=budget.id, codes=[late.code, on_time.code])
+    owed = (late.approved_total * 6 / 100 * 10 / 365).quantize(Decimal("0.01"))
+    assert [item.amount for item in run.items] == [late.approved_total + owed,
+                                                   on_time.approved_total]
+    work_off()
+    db.session.refresh(run)
+    vouchers = run_vouchers(run)
+    assert [(v.principal, v.interest) for v in vouchers] == [
+        (late.approved_total, owed), (on_time.approved_total, Decimal("0.00"))]
+    rows = list(csv.DictReader(io.StringIO(
+        (printing.run_folder(run.id) / run.bank_file_name).read_text("utf-8"))))
+    assert [Decimal(row["amount"]) for row in rows] == [v.amount for v in vouchers]
+    assert remaining(budget) == funded(budget) - sum(v.amount for v in vouchers)

@@ -14,8 +14,8 @@ from hwc.accounts.models import User
 from hwc.audit.trail import record_event
 from hwc.claims.codes import normalise_code
 from hwc.claims.models import Claim, ClaimStatus
-from hwc.core.db import utcnow
-from hwc.core.money import money_string, round_money
+from hwc.core.db import local_date, utcnow
+from hwc.core.money import money_string
 from hwc.extensions import db
 from hwc.jobs.queue import enqueue
 from hwc.payments.budgets import BudgetExceeded, lock_budget, remaining
@@ -28,6 +28,8 @@ from hwc.payments.models import (
     RunStatus,
 )
 from hwc.regions.models import Region
+from hwc.regions.settings import jurisdiction_of
+from hwc.vouchers import interest
 from hwc.vouchers.models import Voucher
 from hwc.workflow.errors import RoleNotAllowed, TransitionRefused, WorkflowError
 from hwc.workflow.service import role_may, waiting_on
@@ -49,8 +51,10 @@ class RunRefused(TransitionRefused):
 
 
 def expected_amount(claim: Claim) -> Decimal:
-    """What the claim's voucher will come to: its approved total in the currency's places."""
-    return round_money(claim.approved_total, claim.currency)
+    """What the claim's voucher will come to if issued today (its jurisdiction's day): the
+    approved total and the late-payment interest owed by then. A run reserves this much; a
+    voucher issued a day later may owe a day more, and is charged what it says."""
+    return interest.expected_amount(claim, local_date(utcnow(), jurisdiction_of(claim).zone))
 
 
 def _check_finance(actor: User) -> None:

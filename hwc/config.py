@@ -113,6 +113,8 @@ DEFAULTS = {
     "HWC_STATUS_PAGE_LIMIT": "20 per minute;300 per day",
     # Per client: objections to claims on public notice (each sends a claim back to verification).
     "HWC_OBJECTION_LIMIT": "5 per minute;30 per day",
+    # The printable notice is rendered for whoever asks: a few a minute per client.
+    "HWC_NOTICE_PDF_LIMIT": "6 per minute;120 per day",
 }
 
 

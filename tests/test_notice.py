@@ -6,6 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale, ngettext
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -258,6 +259,27 @@ def test_the_pdf_of_a_region_shows_the_masked_name_in_the_office_language(app, d
     for value in PERSONAL:
         assert value not in text, value
     assert client.get("/notice.pdf?region=NOWHERE").status_code == 404
+
+
+def test_the_printed_notice_is_bounded_and_says_how_many_more_there_are(app, demo, client,
+                                                                        tmp_path, monkeypatch):
+    from hwc.notice import views
+
+    monkeypatch.setattr(views, "MAX_PDF_ROWS", 2)
+    codes = [a_claim_on_notice(app) for _ in range(3)]
+    text = pdf_text(client.get("/notice.pdf?region=CN-JL-HC").data, tmp_path)
+    assert sum(code in text for code in codes) == 2
+    with app.test_request_context(), force_locale("zh_Hans"):  # Hunchun's office language
+        more = ngettext("%(num)d more claim is on notice here: print the list of each smaller "
+                        "area.", "%(num)d more claims are on notice here: print the list of each "
+                        "smaller area.", 1)
+    assert "".join(more.split()) in "".join(text.split())
+
+
+def test_the_printed_notice_is_rate_limited(app, demo, limited):  # noqa: F811 - the fixture
+    for _ in range(6):
+        assert limited.get("/notice.pdf?region=NOWHERE").status_code == 404
+    assert limited.get("/notice.pdf?region=NOWHERE").status_code == 429
 
 
 def test_the_claim_page_says_until_when_the_claim_is_on_notice(app, demo, login_as):

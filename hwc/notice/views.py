@@ -28,6 +28,9 @@ bp = Blueprint("notice", __name__)
 
 MAX_CODE_INPUT = 40
 MAX_REGION_INPUT = 32
+# A notice board holds a village's or a township's list; a county's whole notice beyond this
+# many claims is printed region by region (each render costs the server about 0.1 s a row).
+MAX_PDF_ROWS = 200
 
 
 def _region_arg() -> tuple[Region | None, str | None]:
@@ -59,9 +62,12 @@ def index():
 
 
 @bp.get("/notice.pdf")
+@limiter.limit(lambda: current_app.config["HWC_NOTICE_PDF_LIMIT"])
 def pdf():
     """The notice of one region (every claim on notice without one) as a printable PDF for the
-    village notice board, in the region's office language."""
+    village notice board, in the region's office language: at most ``MAX_PDF_ROWS`` claims, the
+    oldest notices first, with a line saying how many more there are; rate-limited per client,
+    since anyone may ask for it and each one is rendered."""
     from hwc.vouchers.pdf import render_pdf
 
     region, problem = _region_arg()
@@ -71,7 +77,9 @@ def pdf():
                                total=0), 404
     language = settings_for(region)["office_language"] if region else current_language()
     with force_locale(language):
-        html = render_template("notice/notice_pdf.html", rows=notice_rows(region, size=None),
+        rows = notice_rows(region, size=MAX_PDF_ROWS)
+        html = render_template("notice/notice_pdf.html", rows=rows,
+                               more=max(count_on_notice(region) - len(rows), 0),
                                region_name=region.display_name() if region else "",
                                language=language)
     name = f"notice-{region.code if region else 'all'}.pdf"

@@ -81,7 +81,7 @@ def issue_chunk(payload: dict, job) -> None:
         _start_printing(run, payload)
 
 
-def _issued_vouchers(run: PaymentRun) -> list[Voucher]:
+def issued_vouchers(run: PaymentRun) -> list[Voucher]:
     return list(db.session.scalars(
         select(Voucher).join(PaymentRunItem, PaymentRunItem.voucher_id == Voucher.id)
         .where(PaymentRunItem.run_id == run.id, PaymentRunItem.state == ItemState.issued)
@@ -106,7 +106,7 @@ def print_parts(payload: dict, job) -> None:
         return
     size = current_app.config["HWC_PAYMENT_RUN_DOC_SIZE"]
     per_job = max(current_app.config["HWC_PAYMENT_RUN_PRINT_BATCH"] // size, 1)
-    vouchers = _issued_vouchers(run)
+    vouchers = issued_vouchers(run)
     chunks = [vouchers[start:start + size] for start in range(0, len(vouchers), size)]
     paths = [printing.part_path(run.id, index, chunk)
              for index, chunk in enumerate(chunks)]

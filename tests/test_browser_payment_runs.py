@@ -1,6 +1,8 @@
 """Finance starts a payment run in Chinese in Chromium on a tablet and watches its progress bar
 reach the end while a worker works beside the live server; then the files are there."""
 
+import csv
+import io
 import threading
 
 import pytest
@@ -53,6 +55,21 @@ def test_finance_starts_a_run_in_chinese_and_sees_it_done(browser, live_server, 
     assert page.locator("[data-item-state=issued]").count() == 12
     assert page.locator("[data-download-pdf]").is_visible()
     person.shot("done")
+    # The bank pays; its confirmation file goes back through the run's page: all twelve paid.
+    bank = page.request.get(page.locator("[data-download-bank]").get_attribute("href"))
+    assert bank.status == 200
+    rows = list(csv.DictReader(io.StringIO(bank.text())))
+    assert len(rows) == 12
+    confirmation = tmp_path / "回单.csv"
+    confirmation.write_text("reference,amount\n" + "".join(
+        f"{row['reference']},{row['amount']}\n" for row in rows), encoding="utf-8")
+    page.click("[data-confirmations]")
+    page.set_input_files("input[type=file]", str(confirmation))
+    with page.expect_navigation():
+        page.click("form:has(input[type=file]) [type=submit]")
+    assert page.locator("[data-paid-count]").get_attribute("data-paid-count") == "12"
+    assert page.locator("[data-problem]").count() == 0
+    person.shot("confirmation-report")
     page.set_viewport_size({"width": 1400, "height": 900})
     person.shot("done-desktop")
     person.close()

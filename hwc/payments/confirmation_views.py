@@ -34,7 +34,8 @@ class ConfirmationForm(FlaskForm):
 
 
 def _answer(error: WorkflowError):
-    abort(error.status if error.status in (403, 404) else 400)
+    code = error.status
+    abort(code if code in (403, 404) else 400)
 
 
 def _page(run, form, status=200):

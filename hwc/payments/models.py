@@ -121,6 +121,11 @@ class PaymentRun(db.Model):
     items: Mapped[list["PaymentRunItem"]] = relationship(
         back_populates="run", order_by="PaymentRunItem.position")
 
+    @property
+    def finished(self) -> bool:
+        """Whether the worker is done with the run (done or cancelled): its files are final."""
+        return self.status in (RunStatus.done, RunStatus.cancelled)
+
     def __repr__(self) -> str:
         return f"<PaymentRun {self.id} {self.status.value}>"
 

@@ -16,7 +16,6 @@ from hwc.audit.trail import record_event
 from hwc.core.choices import choices
 from hwc.payments import printing
 from hwc.payments.budgets import remaining
-from hwc.payments.models import RunStatus
 from hwc.payments.runs import (
     MAX_RUN_CLAIMS,
     budgets_of,
@@ -123,7 +122,7 @@ def cancel(run_id: int):
 
 
 def _finished_file(run, name: str | None):
-    if run.status not in (RunStatus.done, RunStatus.cancelled) or not name:
+    if not run.finished or not name:
         abort(404)
     path = printing.run_folder(run.id) / name
     if not path.is_file():

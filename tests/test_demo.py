@@ -1,5 +1,6 @@
 """``flask hwc demo`` builds the demo world and is idempotent."""
 
+import uuid
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -108,3 +109,20 @@ def test_the_demo_has_budgets_with_their_documents_and_hunchuns_interest_rate(ru
         assert funded(hunchun) == Decimal("80000.00")
         assert all(top_up.document_reference for top_up in hunchun.top_ups)
         assert db.session.scalar(select(func.count(LateInterestRate.id))) == 1
+
+
+def test_hunchuns_last_demo_claims_wait_out_the_public_notice_and_the_others_are_payable(
+        runner, app):
+    from hwc.core.db import utcnow
+    from hwc.demo.claims import HUNCHUN_ON_NOTICE, NAMESPACE
+
+    assert runner.invoke(args=["hwc", "demo"]).exit_code == 0
+    with app.app_context():
+        approved = db.session.scalars(select(Claim).where(Claim.status == "approved")).all()
+        on_notice = {uuid.uuid5(NAMESPACE, key) for key, *_rest in HUNCHUN_ON_NOTICE}
+        for claim in approved:
+            if claim.client_uuid in on_notice:
+                assert claim.notice_until is not None and claim.notice_until > utcnow()
+            else:
+                assert claim.notice_until is None
+        assert len([c for c in approved if c.notice_until is None]) >= 4

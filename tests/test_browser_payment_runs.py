@@ -56,7 +56,8 @@ def test_finance_starts_a_run_in_chinese_and_sees_it_done(browser, live_server, 
     assert page.locator("[data-download-pdf]").is_visible()
     person.shot("done")
     # The bank pays; its confirmation file goes back through the run's page: all twelve paid.
-    bank = page.request.get(live_server + page.locator("[data-download-bank]").get_attribute("href"))
+    href = page.locator("[data-download-bank]").get_attribute("href")
+    bank = page.request.get(live_server + href)
     assert bank.status == 200
     rows = list(csv.DictReader(io.StringIO(bank.text())))
     assert len(rows) == 12

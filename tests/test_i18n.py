@@ -77,6 +77,7 @@ def test_unknown_language_choice_falls_back_to_default(client):
 # --- the catalogues -------------------------------------------------------------------------
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
+PLACEHOLDER_NAME = re.compile(r"%\((\w+)\)")
 
 
 def catalogue(language: str):
@@ -110,6 +111,39 @@ def test_translations_keep_every_placeholder(language):
         for string in strings:
             if set(PLACEHOLDER.findall(string)) != wanted:
                 problems.append(f"{message.id!r} → {string!r}")
+    assert problems == []
+
+
+# ``_('…')`` and ``{% trans %}`` in templates always %-format the text (Jinja's "newstyle"
+# gettext), even without variables: a lone "%" there (in the message or in a translation) is
+# a format error or, worse, silently eats the next characters ("% a" is a conversion).
+TEMPLATE_MESSAGE = re.compile(r"""\b_\(\s*(['"])(.*?)\1\s*[,)]""")
+
+
+def template_messages() -> set[str]:
+    found = set()
+    for path in (PROJECT_ROOT / "templates").rglob("*.html"):
+        found |= {text for _quote, text in TEMPLATE_MESSAGE.findall(path.read_text("utf-8"))}
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_template_messages_survive_formatting_in_every_language(language):
+    in_templates = template_messages()
+    assert len(in_templates) > 100  # the pattern finds them
+    problems = []
+    for message in catalogue(language):
+        if not isinstance(message.id, str) or message.id not in in_templates:
+            continue
+        for text in (message.id, message.string):
+            names = dict.fromkeys(PLACEHOLDER_NAME.findall(text), 1)
+            try:
+                formatted = text % names
+            except (ValueError, TypeError, KeyError) as error:
+                problems.append(f"{message.id!r} → {text!r}: {error}")
+                continue
+            if "%" in text.replace("%%", "") and not names:
+                problems.append(f"{message.id!r} → {text!r}: a lone % ({formatted!r})")
     assert problems == []
 
 

@@ -183,6 +183,6 @@ class LateInterestRateForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter the first day the rate applies.")),
                     date_within_bounds])
     rate = DecimalField(
-        _l("Rate (% a year)"), places=None,
+        _l("Rate, percent a year"), places=None,
         validators=[InputRequired(REQUIRED)],  # its bounds: add_late_interest_rate
         render_kw={"inputmode": "decimal", "step": "any", "min": 0, "max": 100})

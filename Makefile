@@ -54,8 +54,10 @@ translations: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-## make bench: filing and queue timings with 5,000 claims, one voucher PDF (figures in README.md)
+## make bench: filing and queue timings with 5,000 claims, one voucher PDF, a 1,000-voucher payment
+## run (figures in README.md)
 bench: $(VENV)/.test-installed compile-translations
 	$(BIN)/python bench/uploads.py
 	$(BIN)/python bench/queue_and_filing.py --claims 5000
 	$(BIN)/python bench/voucher_pdf.py
+	$(BIN)/python bench/payment_run.py --claims 1000

@@ -7,6 +7,7 @@ import atexit
 import hashlib
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -77,15 +78,19 @@ def shutdown_renderers() -> None:
         _pool = None
 
 
-def render_parts(documents: list[tuple[Path, str]]) -> None:
-    """Render each (path, html) to its PDF at ``path``: in parallel processes when configured
-    (``HWC_PAYMENT_RUN_PROCESSES`` > 1), else here."""
+def render_parts(documents: list[tuple[Path, Callable[[], str]]]) -> None:
+    """Render each (path, build) to its PDF at ``path``, ``build()`` giving its HTML: in parallel
+    processes when configured (``HWC_PAYMENT_RUN_PROCESSES`` > 1) — each part handed to them as
+    soon as its HTML is built here, so building the next overlaps rendering the last — else
+    here."""
     if _processes() > 1 and len(documents) > 1:
-        results = list(_executor().map(render_pdf, [html for _path, html in documents]))
+        pool = _executor()
+        pending = [(path, pool.submit(render_pdf, build())) for path, build in documents]
+        for path, future in pending:
+            write_atomically(path, future.result())
     else:
-        results = [render_pdf(html) for _path, html in documents]
-    for (path, _html), pdf in zip(documents, results, strict=True):
-        write_atomically(path, pdf)
+        for path, build in documents:
+            write_atomically(path, render_pdf(build()))
 
 
 def merge_parts(run_id: int, parts: list[Path]) -> str:

@@ -4,6 +4,7 @@ the bank file. Each job's changes commit with the job itself and queue the next 
 transaction, so a worker killed mid-chunk leaves nothing behind and the chunk runs again."""
 
 from contextlib import nullcontext
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -113,12 +114,10 @@ def print_parts(payload: dict, job) -> None:
     part_count = len(chunks)
     first = payload.get("part", 0)
     parts = range(first, min(first + per_job, part_count))
-    documents = []
+    documents = [(paths[index], partial(printing.vouchers_html, chunks[index]))
+                 for index in parts if not paths[index].exists()]
     with _request_context(payload):
-        for index in parts:
-            if not paths[index].exists():
-                documents.append((paths[index], printing.vouchers_html(chunks[index])))
-    printing.render_parts(documents)
+        printing.render_parts(documents)
     run.printed_count = min(parts.stop * size, len(vouchers))
     if parts.stop < part_count:
         enqueue("payments.print", {**payload, "part": parts.stop},

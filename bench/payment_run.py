@@ -2,7 +2,8 @@
 
 The run is made by finance over 1,000 approved Hunchun claims (``create_run``, "all payable"),
 then worked off in this process exactly as ``flask hwc worker`` does (``run_one`` in a loop):
-issuing in chunks (each voucher also queues the payee's text message, sent in the same loop), printing parts in the render processes, merging them into one PDF and writing
+issuing in chunks (each voucher also queues the payee's text message, sent in the same
+loop), printing parts in the render processes, merging them into one PDF and writing
 the bank file. Timed: from ``create_run`` to the run being done. Memory: the largest sum of the
 resident memory of this process and its children (the render processes), sampled every 50 ms.
 

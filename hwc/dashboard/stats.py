@@ -1,22 +1,61 @@
-"""Figures for the dashboard, over the claims in the viewer's area."""
+"""Figures for the dashboard, over the claims in the viewer's area: read from the rollups in
+``hwc.dashboard.tallies`` (a few hundred cells, whatever the size of the history), and the overdue
+claims counted among the open ones."""
 
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from hwc.accounts.models import User
 from hwc.claims.deadlines import WAITING_STEP
-from hwc.claims.models import Claim, ClaimStatus
-from hwc.core.db import local_date, utcnow
+from hwc.claims.models import Claim, ClaimStatus, Species
+from hwc.core.db import utcnow
+from hwc.dashboard.tallies import SET_ASIDE, cells_for
 from hwc.extensions import db
-from hwc.regions.models import Region, RegionLevel
-from hwc.regions.settings import jurisdiction_of
-from hwc.vouchers.models import Voucher, VoucherStatus
+from hwc.regions.models import Region
 from hwc.workflow.service import claims_in_scope
+
+
+class Histogram:
+    """Values with their counts (hours from report to a step, as days), read by rank as
+    ``statistics`` reads a sorted list: the median, and the percentiles by inclusive
+    interpolation."""
+
+    def __init__(self, counts: dict[float, int]) -> None:
+        self.values = sorted((value, n) for value, n in counts.items() if n > 0)
+        self.size = sum(n for _value, n in self.values)
+
+    def __bool__(self) -> bool:
+        return self.size > 0
+
+    def at(self, rank: int) -> float:
+        """The value at ``rank`` (from 0) of the sorted values."""
+        seen = 0
+        for value, n in self.values:
+            seen += n
+            if rank < seen:
+                return value
+        raise IndexError(rank)
+
+    def median(self) -> float | None:
+        if not self:
+            return None
+        middle = self.size // 2
+        if self.size % 2:
+            return self.at(middle)
+        return (self.at(middle - 1) + self.at(middle)) / 2
+
+    def percentile(self, share: float) -> float | None:
+        """As ``statistics.quantiles(values, n=100, method="inclusive")[share × 100 − 1]``."""
+        if not self:
+            return None
+        if self.size == 1:
+            return self.at(0)
+        i, m = round(share * 100), self.size - 1
+        j, delta = divmod(i * m, 100)
+        return (self.at(j) * (100 - delta) + self.at(j + 1) * delta) / 100
 
 
 @dataclass
@@ -31,36 +70,28 @@ class Dashboard:
     # Rejected and withdrawn claims: what was claimed, shown apart from the live amounts.
     set_aside_by_status: dict = field(default_factory=lambda: defaultdict(Decimal))
     overdue_by_step: Counter = field(default_factory=Counter)
-    days_to_payment: list = field(default_factory=list)
-    days_to_decision: list = field(default_factory=list)
+    days_to_payment: Histogram = field(default_factory=lambda: Histogram({}))
+    days_to_decision: Histogram = field(default_factory=lambda: Histogram({}))
     # What late payment has cost: the interest on live vouchers, by (issue month, currency)
     # and by (county name, currency).
     interest_by_month: dict = field(default_factory=lambda: defaultdict(Decimal))
     interest_by_county: dict = field(default_factory=lambda: defaultdict(Decimal))
 
-    @staticmethod
-    def percentile(values: list[float], share: float) -> float | None:
-        if not values:
-            return None
-        if len(values) == 1:
-            return values[0]
-        return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
-
     @property
     def median_days_to_payment(self):
-        return statistics.median(self.days_to_payment) if self.days_to_payment else None
+        return self.days_to_payment.median()
 
     @property
     def p90_days_to_payment(self):
-        return self.percentile(self.days_to_payment, 0.9)
+        return self.days_to_payment.percentile(0.9)
 
     @property
     def median_days_to_decision(self):
-        return statistics.median(self.days_to_decision) if self.days_to_decision else None
+        return self.days_to_decision.median()
 
     @property
     def p90_days_to_decision(self):
-        return self.percentile(self.days_to_decision, 0.9)
+        return self.days_to_decision.percentile(0.9)
 
     @property
     def interest_month_rows(self) -> list[tuple]:
@@ -83,9 +114,6 @@ class Dashboard:
         return _rows(self.set_aside_by_status, self.by_status)
 
 
-SET_ASIDE = (ClaimStatus.rejected, ClaimStatus.withdrawn)
-
-
 def _rows(amounts: dict, counts: Counter) -> list[tuple]:
     order = list(ClaimStatus)
     return [(status, currency, counts[status], amount)
@@ -93,69 +121,63 @@ def _rows(amounts: dict, counts: Counter) -> list[tuple]:
                 amounts.items(), key=lambda item: (order.index(item[0][0]), item[0][1]))]
 
 
-def township_of(region: Region, cache: dict) -> Region:
-    """The township above a village (or the village's own top below the county)."""
-    if region.id in cache:
-        return cache[region.id]
-    node = region
-    while node.parent is not None and node.level not in (RegionLevel.township,
-                                                         RegionLevel.county):
-        node = node.parent
-    cache[region.id] = node
-    return node
+def roots_of(user: User) -> list[Region]:
+    """The user's scope as regions none of which lies within another."""
+    roots = sorted(user.scope_regions, key=lambda region: len(region.path))
+    kept: list[Region] = []
+    for region in roots:
+        if not any(region.is_within(other) for other in kept):
+            kept.append(region)
+    return kept
 
 
-def county_of(region: Region, cache: dict) -> Region:
-    """The county a place lies in (the place itself if it is a county or above one)."""
-    if region.id not in cache:
-        node = region
-        while node.parent is not None and node.level is not RegionLevel.county:
-            node = node.parent
-        cache[region.id] = node if node.level is RegionLevel.county else region
-    return cache[region.id]
-
-
-def add_interest(board: Dashboard, user: User) -> None:
-    """Sum the late-payment interest of the live vouchers of the claims in ``user``'s area."""
-    scoped = claims_in_scope(user).with_only_columns(Claim.id)
-    query = (select(Voucher).where(Voucher.claim_id.in_(scoped),
-                                   Voucher.status != VoucherStatus.void, Voucher.interest > 0)
-             .options(selectinload(Voucher.claim).selectinload(Claim.village)))
-    counties: dict[int, Region] = {}
-    for voucher in db.session.scalars(query):
-        month = voucher.issued_on.strftime("%Y-%m")
-        county = county_of(voucher.claim.village, counties).display_name()
-        board.interest_by_month[(month, voucher.currency)] += voucher.interest
-        board.interest_by_county[(county, voucher.currency)] += voucher.interest
+def count_overdue(board: Dashboard, user: User) -> None:
+    """The claims past their step's deadline, by step: among the open claims only, which the
+    (status, due time) index finds without reading the closed history."""
+    query = (claims_in_scope(user)
+             .with_only_columns(Claim.status, func.count())
+             .where(Claim.status.in_(list(WAITING_STEP)), Claim.due_at < utcnow())
+             .group_by(Claim.status))
+    for status, n in db.session.execute(query):
+        board.overdue_by_step[WAITING_STEP[ClaimStatus(status)]] += n
 
 
 def build_dashboard(user: User) -> Dashboard:
     """Count and sum the claims in ``user``'s area; times in days, from report to decision and
     to payment."""
     board = Dashboard()
-    now = utcnow()
-    townships: dict[int, Region] = {}
-    query = claims_in_scope(user).execution_options(yield_per=500)
-    for claim in db.session.scalars(query):
-        board.total += 1
-        status = ClaimStatus(claim.status)
-        board.by_status[status] += 1
-        board.by_species[claim.species] += 1
-        board.by_month[local_date(claim.occurred_at, jurisdiction_of(claim).zone)
-                       .strftime("%Y-%m")] += 1
-        board.by_township[township_of(claim.village, townships).display_name()] += 1
-        if status in SET_ASIDE:
-            board.set_aside_by_status[(status, claim.currency)] += claim.claimed_total
-        else:
-            board.amounts_by_status[(status, claim.currency)] += claim.current_amount
-            board.amounts_by_currency[claim.currency] += claim.current_amount
-        if claim.due_at is not None and claim.due_at < now:
-            board.overdue_by_step[WAITING_STEP[status]] += 1
-        if claim.decided_at is not None:
-            board.days_to_decision.append(
-                (claim.decided_at - claim.reported_at).total_seconds() / 86400)
-        if claim.paid_at is not None:
-            board.days_to_payment.append(
-                (claim.paid_at - claim.reported_at).total_seconds() / 86400)
-    add_interest(board, user)
+    places: dict[str, Counter] = {"township": Counter(), "interest_county": defaultdict(Decimal)}
+    hours: dict[str, Counter] = {"paid_hours": Counter(), "decided_hours": Counter()}
+    for (dimension, key, currency), (claims, amount) in cells_for(roots_of(user)).items():
+        if dimension == "status":
+            status = ClaimStatus(key)
+            board.total += claims
+            board.by_status[status] += claims
+            if status in SET_ASIDE:
+                board.set_aside_by_status[(status, currency)] += amount
+            else:
+                board.amounts_by_status[(status, currency)] += amount
+                board.amounts_by_currency[currency] += amount
+        elif dimension == "species":
+            board.by_species[Species(key)] += claims
+        elif dimension == "month":
+            board.by_month[key] += claims
+        elif dimension == "township":
+            places["township"][int(key)] += claims
+        elif dimension in hours:
+            hours[dimension][int(key) / 24] += claims
+        elif dimension == "interest_month":
+            board.interest_by_month[(key, currency)] += amount
+        elif dimension == "interest_county":
+            places["interest_county"][(int(key), currency)] += amount
+    board.days_to_payment = Histogram(hours["paid_hours"])
+    board.days_to_decision = Histogram(hours["decided_hours"])
+    ids = set(places["township"]) | {id_ for id_, _currency in places["interest_county"]}
+    names = {region.id: region.display_name()
+             for region in db.session.scalars(select(Region).where(Region.id.in_(ids)))}
+    for township, claims in places["township"].items():
+        board.by_township[names[township]] += claims
+    for (county, currency), amount in places["interest_county"].items():
+        board.interest_by_county[(names[county], currency)] += amount
+    count_overdue(board, user)
     return board

@@ -9,6 +9,7 @@ def init_app(app) -> None:
     from hwc.accounts.cli import user_group
     from hwc.audit.cli import audit_group
     from hwc.claims.cli import drafts_group
+    from hwc.dashboard.cli import tallies_group
     from hwc.demo.cli import demo_command
     from hwc.rates.cli import rates_group
     from hwc.vouchers.cli import voucher_group
@@ -19,4 +20,5 @@ def init_app(app) -> None:
     hwc_group.add_command(rates_group)
     hwc_group.add_command(drafts_group)
     hwc_group.add_command(voucher_group)
+    hwc_group.add_command(tallies_group)
     app.cli.add_command(hwc_group)

@@ -94,3 +94,19 @@ def test_percentiles_from_the_histogram_match_the_statistics_module():
         expected = statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
         assert histogram.percentile(share) == expected
     assert Histogram({}).median() is None and Histogram({4.0: 1}).percentile(0.9) == 4.0
+
+
+def test_the_check_command_names_a_wrong_cell_and_rebuild_mends_it(app, demo):
+    from hwc.dashboard.tallies import Tally
+
+    runner = app.test_cli_runner()
+    with app.app_context():
+        make_claim("approved")
+        assert runner.invoke(args=["hwc", "tallies", "check"]).exit_code == 0
+        cell = db.session.scalars(db.select(Tally).where(Tally.dimension == "status")).first()
+        cell.claims += 5
+        db.session.flush()
+        result = runner.invoke(args=["hwc", "tallies", "check"])
+        assert result.exit_code == 1 and "1 of" in result.output
+        assert runner.invoke(args=["hwc", "tallies", "rebuild"]).exit_code == 0
+        assert runner.invoke(args=["hwc", "tallies", "check"]).exit_code == 0

@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import flask_migrate  # noqa: E402
-from flask import current_app  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+import flask_migrate
+from flask import current_app
+from sqlalchemy import func, select, text
 
-from bench.generation.bulk import (  # noqa: E402
+from bench.generation.bulk import (
     ORDER,
     Chain,
     Writer,
@@ -35,15 +35,15 @@ from bench.generation.bulk import (  # noqa: E402
     last_ids,
     save_voucher_sequences,
 )
-from bench.generation.rows import Calendar, ChunkMaker, Residents  # noqa: E402
-from bench.generation.world import add_people, add_schedules, build_regions  # noqa: E402
-from hwc import create_app  # noqa: E402
-from hwc.audit.keys import audit_key  # noqa: E402
-from hwc.claims.models import Claim  # noqa: E402
-from hwc.config import normalise_database_url  # noqa: E402
-from hwc.core.db import utcnow  # noqa: E402
-from hwc.demo.world import load_demo  # noqa: E402
-from hwc.extensions import db  # noqa: E402
+from bench.generation.rows import Calendar, ChunkMaker, Residents
+from bench.generation.world import add_people, add_schedules, build_regions
+from hwc import create_app
+from hwc.audit.keys import audit_key
+from hwc.claims.models import Claim
+from hwc.config import normalise_database_url
+from hwc.core.db import utcnow
+from hwc.demo.world import load_demo
+from hwc.extensions import db
 
 PASSWORD = "bench-password"  # noqa: S105 - the documented password of generated users
 CHUNK = 50_000
@@ -67,7 +67,7 @@ def generate(database_url: str, claims: int = 20_000, seed: int = 1, years: int 
         if db.session.scalar(select(func.count()).select_from(Claim)):
             raise NotEmpty("the database already holds claims; give the generator an empty one")
         load_demo(PASSWORD)
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - reproducible, not secret
         now = utcnow().replace(microsecond=0)
         calendar = Calendar(now, years)
         counties = build_regions(rng)

@@ -3,14 +3,16 @@ transactions on SQLite; and the audit chain of the generated events, hashed and 
 with the trail's own functions."""
 
 import json
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
-from sqlalchemy import select, text
+from sqlalchemy import JSON, Date, Numeric, Uuid, select, text
 
 from hwc.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from hwc.audit.signing import sign_checkpoint, sign_head
 from hwc.audit.trail import HEAD_ID, event_digest
 from hwc.claims.models import Claim, Claimant, Evidence, LossItem
+from hwc.core.db import UTCDateTime
 from hwc.extensions import db
 from hwc.sms.models import SmsMessage
 from hwc.vouchers.models import Voucher, VoucherSequence
@@ -53,6 +55,21 @@ ORDER = ("claimants", "claims", "loss_items", "evidence", "vouchers", "sms_messa
 JSON_COLUMNS = {("vouchers", "interest_detail"), ("workflow_events", "changes")}
 
 
+def _sqlite_time(moment: datetime) -> str:
+    """As SQLAlchemy stores a UTC time in SQLite (naive, with microseconds)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _hex(value) -> str:
+    return value.hex
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def last_ids() -> dict:
     """The largest id in each table the generator fills (0 when empty)."""
     return {name: db.session.scalar(select(db.func.coalesce(db.func.max(model.id), 0)))
@@ -76,9 +93,24 @@ class Writer:
             self.processors = {name: self._processors(name) for name in COLUMNS}
 
     def _processors(self, name: str) -> list:
+        """(position, conversion) of the columns whose values SQLite stores in another form:
+        what SQLAlchemy's own bind processors do for these types, without their per-value
+        overhead."""
         table = MODELS[name].__table__
-        return [table.c[column].type._cached_bind_processor(self.dialect)
-                for column in COLUMNS[name]]
+        converters = []
+        for position, column in enumerate(COLUMNS[name]):
+            kind = table.c[column].type
+            if isinstance(kind, UTCDateTime):
+                converters.append((position, _sqlite_time))
+            elif isinstance(kind, Numeric):
+                converters.append((position, float))
+            elif isinstance(kind, Uuid):
+                converters.append((position, _hex))
+            elif isinstance(kind, Date):
+                converters.append((position, date.isoformat))
+            elif isinstance(kind, JSON):
+                converters.append((position, _json))
+        return converters
 
     def write(self, name: str, rows) -> None:
         rows = list(rows)
@@ -104,10 +136,15 @@ class Writer:
                 copy.write_row(row)
 
     def _insert(self, name: str, rows) -> None:
-        processors = self.processors[name]
+        converters = self.processors[name]
         marks = ", ".join("?" for _ in COLUMNS[name])
-        prepared = [tuple(p(v) if p is not None and v is not None else v
-                          for p, v in zip(processors, row, strict=True)) for row in rows]
+        prepared = []
+        for row in rows:
+            row = list(row)
+            for position, convert in converters:
+                if row[position] is not None:
+                    row[position] = convert(row[position])
+            prepared.append(row)
         self.driver.executemany(
             f"INSERT INTO {name} ({', '.join(COLUMNS[name])}) VALUES ({marks})",  # noqa: S608
             prepared)

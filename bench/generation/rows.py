@@ -9,9 +9,12 @@ import random
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency as babel_format_currency
 
+from bench.generation.stories import REACHABLE, due_at, status_by_age, steps_to, timed
+from bench.generation.world import schedule_rates
 from hwc.claims.codes import ALPHABET, BODY_LENGTH, check_symbol, format_code
 from hwc.claims.models import ClaimStatus as S
 from hwc.core.db import local_date
@@ -20,9 +23,6 @@ from hwc.core.numbering import NumberFormat
 from hwc.sms import replies
 from hwc.vouchers.keys import signing_key
 from hwc.vouchers.signing import VoucherSeal, payee_digest, seal
-
-from bench.generation.stories import REACHABLE, due_at, status_by_age, steps_to, timed
-from bench.generation.world import schedule_rates
 
 CENT = Decimal("0.01")
 # Claims per month of the year, relative: more in summer and autumn (crops, herds on pasture).
@@ -56,7 +56,7 @@ class Codes:
     MODULUS = 32 ** BODY_LENGTH
 
     def __init__(self, seed: int) -> None:
-        mix = random.Random(f"codes-{seed}")
+        mix = random.Random(f"codes-{seed}")  # noqa: S311 - reproducible, not secret
         self.multiplier = mix.randrange(self.MODULUS) | 1
         self.offset = mix.randrange(self.MODULUS)
         self.counter = 0
@@ -113,7 +113,7 @@ class Residents:
         country = county.country
         language = country.languages[slot % len(country.languages)]
         surnames, given = NAMES[language]
-        name_rng = random.Random(slot)
+        name_rng = random.Random(slot)  # noqa: S311 - reproducible, not secret
         sep = " " if language in ("ru", "en") else ""
         name = f"{name_rng.choice(given)}{sep}{name_rng.choice(surnames)}" if sep else \
             f"{name_rng.choice(surnames)}{name_rng.choice(given)}"
@@ -173,6 +173,12 @@ class Texts:
         return self.templates[key].replace("\x01", code).replace("\x02", amount or "")
 
 
+@lru_cache(maxsize=200_000)
+def format_currency(amount: Decimal, currency: str, locale: str) -> str:
+    """Babel's formatting, remembered: the same amounts recur (a head of cattle at the rate)."""
+    return babel_format_currency(amount, currency, locale=locale)
+
+
 def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -195,7 +201,7 @@ class ChunkMaker:
         return schedule.id, self.rates_of[schedule.id]
 
     def make(self, first: int, last: int) -> dict:
-        rng = random.Random(f"{self.seed}-{first}")
+        rng = random.Random(f"{self.seed}-{first}")  # noqa: S311 - reproducible, not secret
         out = {name: [] for name in ("claims", "loss_items", "evidence", "vouchers",
                                      "sms_messages")}
         events = []
@@ -228,7 +234,7 @@ class ChunkMaker:
             items.append([kinds, category, condition, quantity, unit, rate])
         return kinds, items
 
-    def _claim(self, rng, g, out, events):  # noqa: C901 - one claim's story, told in order
+    def _claim(self, rng, g, out, events):
         cal, residents = self.calendar, self.residents
         occurred = cal.moment(rng, g, self.n).replace(microsecond=0)
         late = rng.random() < 0.05
@@ -284,8 +290,8 @@ class ChunkMaker:
                       c["reason"])
 
         losses = []
-        for position, ((k, category, condition, quantity, unit, rate), value) in enumerate(
-                zip(items, claimed_values, strict=True)):
+        for (k, category, condition, quantity, unit, _rate), value in zip(
+                items, claimed_values, strict=True):
             losses.append({"kind": k, "category": category, "condition": condition,
                            "quantity": str(quantity), "unit": unit,
                            "claimed_value": str(value) if value is not None else None})

@@ -22,7 +22,7 @@ from hwc.regions.settings import own_settings, settings_for, store_region_settin
 
 COUNTIES = 40
 TOWNSHIPS_PER_COUNTY = 5
-VILLAGES_PER_TOWNSHIP = 10
+VILLAGES_PER_TOWNSHIP = 11
 
 
 @dataclass(frozen=True)
@@ -174,8 +174,8 @@ def build_regions(rng: random.Random) -> list[County]:
                            Region.by_code(country.code))
         code = f"{province_code}-G{n + 1:02d}"
         county = _ensure(code, "county", _names(f"{province_name} county {n + 1}"), province)
-        for key, value in (("voucher_prefix", f"G{n + 1:02d}"),
-                           ("voucher_authority", f"{province_name} county {n + 1} forestry bureau")):
+        authority = f"{province_name} county {n + 1} forestry bureau"
+        for key, value in (("voucher_prefix", f"G{n + 1:02d}"), ("voucher_authority", authority)):
             if key not in own_settings(county):
                 store_region_setting(county, key, value)
         villages = []

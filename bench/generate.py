@@ -14,11 +14,13 @@ Every generated user's password is ``bench-password``; the benchmarks log in as
 
 import argparse
 import importlib.util
+import multiprocessing
 import os
 import random
 import secrets
 import sys
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,6 +49,7 @@ from hwc.extensions import db
 
 PASSWORD = "bench-password"  # noqa: S105 - the documented password of generated users
 CHUNK = 50_000
+CHILD_TIMEOUT = 900  # seconds to wait for one chunk from the row maker
 
 
 class NotEmpty(RuntimeError):
@@ -95,6 +98,7 @@ def _fill(counties, claims, seed, now, calendar, chunk, echo) -> dict:
     checkpoints = []
     maker = ChunkMaker(counties=counties, claims=claims, seed=seed, now=now,
                        calendar=calendar, residents=residents, ids=ids)
+    maker.read_schedules()
     try:
         batch = []
         for row in residents.rows():
@@ -105,8 +109,8 @@ def _fill(counties, claims, seed, now, calendar, chunk, echo) -> dict:
         writer.write("claimants", batch)
         writer.commit()
         started = time.perf_counter()
-        for first in range(0, claims, chunk):
-            out = maker.make(first, min(claims, first + chunk))
+        vouchers_last: dict = {}
+        for first, out in made_in_child(maker, claims, chunk, vouchers_last):
             events, reached = chain.link(out.pop("workflow_events"), ids["workflow_events"] + 1)
             ids["workflow_events"] += len(events)
             checkpoints += reached
@@ -124,11 +128,49 @@ def _fill(counties, claims, seed, now, calendar, chunk, echo) -> dict:
     db.session.rollback()
     chain.save_checkpoints(checkpoints)
     chain.sign_head()
-    save_voucher_sequences(maker.vouchers.last)
+    save_voucher_sequences(vouchers_last)
     if db.engine.dialect.name == "postgresql":
         fix_sequences()
     db.session.commit()
     return dict(writer.written, audit_checkpoints=len(checkpoints))
+
+
+def made_in_child(maker, claims: int, chunk: int, vouchers_last: dict):
+    """``(first, rows)`` of each chunk, made in a forked process while this one hashes and
+    writes the chunk before (the two halves take about as long); fills ``vouchers_last`` with
+    the last voucher number of each prefix and period at the end. The maker holds no database
+    connection: its rate schedules were read before the fork."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=2)
+    child = context.Process(target=_make_chunks, args=(current_app._get_current_object(), maker,
+                                                       claims, chunk, queue), daemon=True)
+    child.start()
+    try:
+        for first in range(0, claims, chunk):
+            kind, payload = queue.get(timeout=CHILD_TIMEOUT)
+            if kind == "error":
+                raise RuntimeError(f"the row maker failed:\n{payload}")
+            yield first, payload
+        kind, payload = queue.get(timeout=CHILD_TIMEOUT)
+        if kind == "error":
+            raise RuntimeError(f"the row maker failed:\n{payload}")
+        vouchers_last.update(payload)
+        child.join(timeout=CHILD_TIMEOUT)
+    finally:
+        if child.is_alive():
+            child.kill()
+            child.join(timeout=10)
+
+
+def _make_chunks(app, maker, claims: int, chunk: int, queue) -> None:
+    try:
+        with app.app_context():
+            db.engine.dispose(close=False)  # the parent's connections stay the parent's
+            for first in range(0, claims, chunk):
+                queue.put(("rows", maker.make(first, min(claims, first + chunk))))
+            queue.put(("vouchers", maker.vouchers.last))
+    except BaseException:  # reported to the parent, which raises it
+        queue.put(("error", traceback.format_exc()))
 
 
 def _finish(echo) -> None:

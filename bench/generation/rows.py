@@ -193,6 +193,12 @@ class ChunkMaker:
         self.rates_of: dict = {}
         self.seed = seed
 
+    def read_schedules(self) -> None:
+        """Read every county's rates now, so that making rows needs no database."""
+        for county in self.counties:
+            for _start, schedule in county.schedules:
+                self.rates_of.setdefault(schedule.id, schedule_rates(schedule))
+
     def _rates(self, county, day):
         schedule = next((s for start, s in county.schedules if start <= day),
                         county.schedules[-1][1])

@@ -48,7 +48,7 @@ from hwc.demo.world import load_demo
 from hwc.extensions import db
 
 PASSWORD = "bench-password"  # noqa: S105 - the documented password of generated users
-CHUNK = 50_000
+CHUNK = 10_000
 CHILD_TIMEOUT = 900  # seconds to wait for one chunk from the row maker
 
 

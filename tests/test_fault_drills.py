@@ -5,7 +5,9 @@ doubled. Each drill is bounded in time (a few seconds to about twenty, under a m
   cluster of its own, served by gunicorn with two workers; every claim answered 201 is stored,
   every other one was a clean 503 and succeeds when retried with its ``client_uuid``, once; the
   same app processes answer afterwards.
-- A worker killed in the middle of an SMS batch: below; every message reaches the gateway once.
+- A worker killed in the middle of an SMS batch (SIGKILL as a message reaches the gateway, before
+  the worker reads its answer), then started again: each of 60 messages reaches the gateway
+  once.
 - A worker killed in the middle of a payment run: ``tests/test_payment_runs.py``,
   ``test_a_worker_killed_mid_run_is_restarted_and_no_voucher_is_issued_twice``.
 - Kannel's bearerbox down for the length of a batch: ``tests/test_sms_kannel.py``,
@@ -26,14 +28,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from hwc import PROJECT_ROOT, create_app
 from hwc.demo.world import DEFAULT_PASSWORD
 from hwc.extensions import db
+from hwc.jobs.models import Job, JobStatus
+from hwc.jobs.queue import enqueue
+from hwc.sms.models import Direction, MessageState, SmsMessage
+from hwc.sms.service import SEND_JOB
 from tests.conftest import BACKEND, make_test_config, service_missing
 from tests.factories import claim_body
 from tests.pg_cluster import PostgresUnavailable, ThrowawayCluster
+from tests.test_jobs import workers  # noqa: F401 - worker processes (the real command)
 
 START_TIMEOUT = 30.0
 
@@ -247,7 +256,7 @@ def test_postgresql_restarted_while_claims_are_filed_loses_and_doubles_nothing(s
         "username": "officer", "password": DEFAULT_PASSWORD})
     assert status == 200, payload
     token = payload["token"]
-    workers = children_of(server.pid)
+    gunicorn_workers = children_of(server.pid)
     filer = Filer(base, token)
     filer.start()
     try:
@@ -280,8 +289,103 @@ def test_postgresql_restarted_while_claims_are_filed_loses_and_doubles_nothing(s
     sent = [a.body["client_uuid"] for a in filer.answers]
     assert set(stored) == set(sent)  # every one stored, the 201s and the retried
     assert set(stored.values()) == {1}  # none twice
-    assert children_of(server.pid) == workers and server.poll() is None  # not restarted
+    assert children_of(server.pid) == gunicorn_workers and server.poll() is None  # not restarted
     status, _headers, payload = call(base + "/api/v1/me", token=token)
     assert status == 200 and payload["username"] == "officer"
     print(f"\n{len(filer.answers)} claims filed, {len(refused)} answered 503 during the "
           f"restart and retried")
+
+
+# --- a worker killed in the middle of an SMS batch --------------------------------------------
+
+class SendsmsSink:
+    """Kannel's ``sendsms`` as the worker sees it, counting what arrives: each request is
+    recorded when it comes in, held ``hold`` seconds (a gateway's round trip), then accepted
+    ("0: Accepted for delivery", as smsbox answers). ``on_arrival(n)`` runs as the n-th request
+    comes in, before it is answered."""
+
+    def __init__(self, hold: float):
+        self.hold = hold
+        self.arrived: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        self.on_arrival = lambda n: None
+        self.url = ""
+
+    @Request.application
+    def __call__(self, request: Request) -> Response:
+        with self.lock:
+            self.arrived.append((request.args.get("to", ""), request.args.get("text", "")))
+            count = len(self.arrived)
+        self.on_arrival(count)
+        time.sleep(self.hold)
+        return Response("0: Accepted for delivery", status=202, content_type="text/plain")
+
+
+@pytest.fixture
+def sendsms_sink():
+    sink = SendsmsSink(hold=0.05)
+    server = make_server("127.0.0.1", 0, sink, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    sink.url = f"http://127.0.0.1:{server.server_port}/cgi-bin/sendsms"
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def queue_notifications(count: int) -> list[str]:
+    """``count`` notifications queued as ``notify`` queues them (a stored message and its send
+    job, in one transaction); their texts, each different."""
+    texts = []
+    for n in range(count):
+        message = SmsMessage(direction=Direction.outbound, phone=f"+86138000{n:05d}",
+                             text=f"Claim HC26-{n:04d}: submitted", state=MessageState.queued,
+                             language="en", topic="submit")
+        db.session.add(message)
+        db.session.flush()
+        enqueue(SEND_JOB, {"message_id": message.id}, dedupe_key=f"sms:{message.id}")
+        texts.append(message.text)
+    db.session.commit()
+    return texts
+
+
+def message_states(app) -> dict[MessageState, int]:
+    with app.app_context():
+        try:
+            return dict(db.session.execute(select(SmsMessage.state, func.count())
+                                           .group_by(SmsMessage.state)).all())
+        finally:
+            db.session.remove()
+
+
+@pytest.mark.commits
+def test_a_worker_killed_while_sending_a_batch_sends_each_message_once(app, workers,  # noqa: F811
+                                                                        sendsms_sink,
+                                                                        monkeypatch):
+    for name, value in (("HWC_SMS_BACKEND", "kannel"),
+                        ("HWC_KANNEL_SENDSMS_URL", sendsms_sink.url),
+                        ("HWC_KANNEL_USER", "hwc"), ("HWC_KANNEL_PASSWORD", "drill")):
+        monkeypatch.setenv(name, value)  # the worker processes' settings
+    with app.app_context():
+        texts = queue_notifications(60)
+    first = workers.start("--lease", "2")
+    # SIGKILL as the 20th message reaches the gateway, before its answer is read: the worst
+    # moment, the gateway has it and the worker has not recorded that.
+    sendsms_sink.on_arrival = lambda n: n == 20 and os.kill(first.pid, signal.SIGKILL)
+    wait_for(lambda: first.poll() is not None, 30, "the first worker killed")
+    killed_at = time.monotonic()
+    assert len(sendsms_sink.arrived) == 20
+    workers.start("--lease", "2")
+    wait_for(lambda: MessageState.queued not in message_states(app)
+             and len(sendsms_sink.arrived) >= 60, 30, "every message handed over")
+    time.sleep(0.5)  # a message sent twice would arrive now
+    arrived = [text for _to, text in sendsms_sink.arrived]
+    assert sorted(arrived) == sorted(texts)  # each once: none lost, none doubled
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(
+            Job.kind == SEND_JOB, Job.status != JobStatus.done)) == 0
+        db.session.remove()
+    print(f"\nthe batch finished {time.monotonic() - killed_at:.1f} s after the kill")

@@ -45,18 +45,28 @@ class ThrowawayCluster:
         if self.user:
             command = ["setpriv", f"--reuid={self.user.pw_uid}", f"--regid={self.user.pw_gid}",
                        "--init-groups", *command]
-        subprocess.run(command, check=True, capture_output=True, cwd=self.root)
+        subprocess.run(command, check=True, capture_output=True, cwd=self.root, timeout=60)
 
     def start(self) -> str:
         """Start the server and return the SQLAlchemy URL of an empty database."""
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "hwc",
                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self.start_server()
+        self._run(str(self.bindir / "createdb"), "-h", str(self.socket_dir), "-U", "hwc", "hwc")
+        return f"postgresql+psycopg://hwc@/hwc?host={self.socket_dir}"
+
+    def start_server(self) -> None:
+        """Start the server of an initialised cluster (again, after ``stop_server``)."""
         options = (f"-c listen_addresses='' -c unix_socket_directories={self.socket_dir} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "start")
-        self._run(str(self.bindir / "createdb"), "-h", str(self.socket_dir), "-U", "hwc", "hwc")
-        return f"postgresql+psycopg://hwc@/hwc?host={self.socket_dir}"
+                  "-l", str(self.root / "server.log"), "-w", "-t", "30", "start")
+
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stop the server and keep the cluster (fault drills): ``fast`` ends every session
+        and rolls back their transactions, as a restart of the database host does."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode,
+                  "-w", "-t", "30", "stop")
 
     def stop(self) -> None:
         try:

@@ -302,10 +302,10 @@ def test_a_worker_killed_mid_run_is_restarted_and_no_voucher_is_issued_twice(
         run_id = create_run(actor=finance(), budget_id=make_budget().id, auto=True).id
         db.session.commit()
     first = workers.start("--lease", "2")
-    wait_for(lambda: _run_state(app, run_id)[1] >= 10, 120, "some vouchers issued")
+    wait_for(lambda: _run_state(app, run_id)[1] >= 10, 30, "some vouchers issued")
     first.kill()  # SIGKILL, most likely in the middle of a chunk
     workers.start("--lease", "2")
-    wait_for(lambda: _run_state(app, run_id)[0] is RunStatus.done, 300, "the run finished")
+    wait_for(lambda: _run_state(app, run_id)[0] is RunStatus.done, 60, "the run finished")
     with app.app_context():
         run = db.session.get(PaymentRun, run_id)
         assert run.issued_count == 60 and run.failed_count == 0

@@ -1,8 +1,10 @@
 """Error pages: translated, never a stack trace."""
 
+import sqlite3
+
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -77,20 +79,43 @@ def handle_integrity(error: IntegrityError):
     return _answer(409, MESSAGES[409], "conflict")
 
 
-def handle_operational(error: OperationalError):
-    """A database that stays locked past the busy timeout (SQLite) is "busy", not a crash."""
+def database_unavailable(error: DBAPIError) -> bool:
+    """Whether ``error`` says the database cannot serve now but may in a moment, rather than
+    that the request or the schema is wrong: a connection lost or refused (a restarted or
+    failed-over server; the pool pings and replaces stale connections on the next request), a
+    server starting up or shutting down, a deadlock or serialization failure, or a SQLite
+    database locked past the busy timeout."""
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        return "database is locked" in str(original)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a requirement
+        return False
+    # psycopg's OperationalError: classes 08 (connection), 40 (rollback), 53 (resources),
+    # 55P03 (lock not available), 57 (operator intervention: shutdown, cancel) and 58.
+    return isinstance(original, psycopg.OperationalError)
+
+
+def handle_database_error(error: DBAPIError):
+    """A database that cannot serve for the moment is "busy, try again" (503 with
+    ``Retry-After``), never a crash; any other database error is the bug it is."""
     db.session.rollback()
-    if "database is locked" not in str(error.orig):
+    if not database_unavailable(error):
         raise error
+    current_app.logger.warning("database unavailable, answered 503: %s", error.orig)
     return _answer(503, BUSY, "busy", {"Retry-After": "2"})
 
 
 def register_conflict_handlers(target) -> None:
-    """Races answer 409 (or 503 for a locked database) on ``target``: the app, and every
-    blueprint that has its own catch-all handler (which would otherwise win)."""
+    """Races answer 409 (or 503 for a database locked, restarting or out of reach) on
+    ``target``: the app, and every blueprint that has its own catch-all handler (which would
+    otherwise win)."""
     target.register_error_handler(StaleDataError, handle_stale)
     target.register_error_handler(IntegrityError, handle_integrity)
-    target.register_error_handler(OperationalError, handle_operational)
+    target.register_error_handler(DBAPIError, handle_database_error)
 
 
 def handle_unexpected(error: Exception):

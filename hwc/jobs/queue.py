@@ -141,6 +141,26 @@ def _settle(job_id: int, worker_id: str, **values) -> bool:
     return result.rowcount == 1
 
 
+def checkpoint(job: Job | None) -> None:
+    """Commit the handler's changes so far, while its run still holds ``job`` (``LeaseLost``
+    and nothing committed otherwise): for a handler about to do something outside the database
+    that must not be done twice (hand a message to a gateway), so that a run after a crash
+    finds the mark. A job no worker holds (a handler called directly) just commits."""
+    worker_id = job.locked_by if job is not None else None
+    if worker_id is not None and not _settle_nothing(job.id, worker_id):
+        db.session.rollback()
+        raise LeaseLost(f"job {job.id} was taken by another worker; its lease ran out")
+    db.session.commit()
+
+
+def _settle_nothing(job_id: int, worker_id: str) -> bool:
+    """Whether this worker still holds the job; the row stays locked until the commit."""
+    result = db.session.execute(
+        update(Job).where(_held(job_id, worker_id)).values(locked_by=worker_id)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def error_text(error: BaseException) -> str:
     """What an administrator reads about a failed run: the exception and where it was raised,
     at most ``MAX_ERROR`` characters."""

@@ -28,6 +28,7 @@ set_titles(Direction, {"inbound": _l("From the resident"), "outbound": _l("To th
 class MessageState(TitledEnum):
     received = "received"  # inbound
     queued = "queued"  # outbound, waiting for the worker
+    sending = "sending"  # being handed to the gateway (or its worker stopped while it was)
     sent = "sent"  # accepted by the gateway
     delivered = "delivered"  # the phone has it (delivery report)
     failed = "failed"  # given up, or refused by the network
@@ -35,7 +36,8 @@ class MessageState(TitledEnum):
 
 
 set_titles(MessageState, {
-    "received": _l("Received"), "queued": _l("Waiting to be sent"), "sent": _l("Sent"),
+    "received": _l("Received"), "queued": _l("Waiting to be sent"),
+    "sending": _l("Handed to the gateway, not confirmed"), "sent": _l("Sent"),
     "delivered": _l("Delivered"), "failed": _l("Not delivered"), "replied": _l("Answered")})
 
 

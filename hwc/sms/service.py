@@ -152,20 +152,37 @@ class GatewayBusy(RuntimeError):
     """The gateway could not take the message now (down, refusing, 5xx): the job retries."""
 
 
+# What a message keeps when its worker stopped between handing it over and reading the answer.
+UNCONFIRMED = ("the worker stopped while handing this message to the gateway: not sent again, "
+               "as the gateway may have it; a delivery report will settle it")
+
+
 def send_queued(payload: dict, job=None) -> None:
-    """The worker's job: hand one queued message to the gateway. Running it again after it
-    succeeded does nothing (the message is no longer queued)."""
+    """The worker's job: hand one queued message to the gateway, at most once. The message is
+    marked ``sending`` and committed before the hand-over; a run that finds that mark (its
+    worker was killed between the gateway taking the message and the answer being stored)
+    does not send it again but notes why, so one message is never sent twice. A gateway that
+    answers it did not take the message (down, refusing) puts it back in the queue for the
+    job's retry. Running it again after it finished does nothing."""
+    from hwc.jobs.queue import checkpoint
     from hwc.sms.gateways import gateway_from_config
 
     message = db.session.get(SmsMessage, payload.get("message_id"))
+    if message is not None and message.state is MessageState.sending:
+        message.detail = UNCONFIRMED
+        return
     if message is None or message.state is not MessageState.queued:
         return
+    message.state = MessageState.sending
+    checkpoint(job)
     result = gateway_from_config(current_app).send(message.phone, message.text,
                                                    reference=str(message.id))
     message.detail = (result.detail or "")[:255]
     if result.accepted:
         message.state, message.sent_at = MessageState.sent, utcnow()
     elif result.retryable:  # the job keeps the gateway's word as its error, and retries
+        message.state = MessageState.queued
+        checkpoint(job)
         raise GatewayBusy(result.detail)
     else:
         message.state = MessageState.failed

@@ -1,13 +1,13 @@
 """text messages: the state "sending", marked before a message is handed to the gateway
 
-Revision ID: 0011_sms_sending
-Revises: 0010_payments
+Revision ID: 0012_sms_sending
+Revises: 0011_tallies
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0011_sms_sending'
-down_revision = '0010_payments'
+revision = '0012_sms_sending'
+down_revision = '0011_tallies'
 branch_labels = None
 depends_on = None
 

@@ -104,6 +104,12 @@ DEFAULTS = {
     # Per client address, by Flask-Limiter: per worker process unless RATELIMIT_STORAGE_URI
     # (HWC_RATELIMIT_STORAGE_URI) points at shared storage such as Redis.
     "LOGIN_RATE_LIMIT": "30 per minute",
+    # When the shared storage (Redis) cannot be reached, each process counts in its own memory
+    # and goes back to Redis once it answers again: requests are still limited (per process)
+    # rather than failed with 500, or let through unlimited as RATELIMIT_SWALLOW_ERRORS would.
+    # Short socket timeouts keep a Redis that hangs from holding every request.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     # A worker decodes one photo at a time; an upload waits this long for its turn, then is
     # refused with "try again in a moment" (503 in the API).
     "HWC_PHOTO_WAIT_SECONDS": 10,

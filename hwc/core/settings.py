@@ -14,7 +14,7 @@ from zoneinfo import available_timezones
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hwc.core.money import InvalidCurrency, check_currency
@@ -272,6 +272,18 @@ def get_setting(key: str):
     row = db.session.get(Setting, key)
     value = read_stored(key, row.value) if row is not None else None
     return default_value(key) if value is None else value
+
+
+def get_settings(keys) -> dict:
+    """``get_setting`` for several keys, read in one query."""
+    keys = list(keys)
+    stored = dict(db.session.execute(select(Setting.key, Setting.value)
+                                     .where(Setting.key.in_(keys))).all())
+    values = {}
+    for key in keys:
+        value = read_stored(key, stored[key]) if key in stored else None
+        values[key] = default_value(key) if value is None else value
+    return values
 
 
 def set_setting(key: str, value) -> None:

@@ -23,6 +23,7 @@ from hwc.core.settings import (
     check_setting,
     forget_cached_settings,
     get_setting,
+    get_settings,
     read_stored,
     set_setting,
     stored_text,
@@ -90,7 +91,7 @@ def _path_codes(region: Region) -> list[str]:
 
 
 def _resolve(region: Region | None) -> Jurisdiction:
-    values = {key: get_setting(key) for key in REGIONAL_KEYS}
+    values = get_settings(REGIONAL_KEYS)
     sources: dict[str, str | None] = dict.fromkeys(REGIONAL_KEYS)
     threshold_currency = values["currency"]
     if region is None:

@@ -4,12 +4,13 @@ seals; a tampered archive and a target already in use are refused with nothing w
 
 import io
 import json
+import sqlite3
 import tarfile
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from hwc import create_app
@@ -70,7 +71,10 @@ def every_row() -> dict[str, list[dict]]:
 
 
 def restore(app, archive: Path, *extra: str):
-    return app.test_cli_runner().invoke(args=["hwc", "restore", str(archive), *extra])
+    """``flask hwc restore`` on ``app`` (in its own context: a command runs in the context
+    already pushed, and the ``ctx`` fixture pushes the test database's)."""
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=["hwc", "restore", str(archive), *extra])
 
 
 def files_under(folder: Path) -> list[Path]:
@@ -115,6 +119,10 @@ def test_a_restored_instance_holds_every_row_file_proof_and_seal(app, demo, fres
             assert check_seal(voucher.seal, public_keys()).valid
             assert examine(voucher.seal).outcome in ("valid", "paid")
         assert (Path(fresh_app.config["HWC_AUDIT_KEY_PATH"]).stat().st_mode & 0o777) == 0o600
+        # The restored instance goes on: new rows get new ids, new events extend the chain.
+        make_claim("submitted")
+        db.session.commit()
+        assert verify_chain().ok
 
 
 def tamper_with_a_photo(archive: Path) -> None:
@@ -209,3 +217,46 @@ def test_a_different_audit_key_in_the_target_is_refused(app, ctx, demo, fresh_ap
     assert not (tmp_path / "restored-instance" / "uploads").exists()
     with fresh_app.app_context():
         assert inspect(db.engine).get_table_names() == []
+
+
+@pytest.mark.commits  # the sessions of a rolled-back test all use the test database
+def test_force_restores_over_an_instance_in_use(app, demo, fresh_app, tmp_path):
+    archive = tmp_path / "backup.tar"
+    with app.app_context():
+        make_backup(archive)
+        db.session.commit()
+    first = restore(fresh_app, archive)
+    assert first.exit_code == 0, first.output
+    with fresh_app.app_context():
+        make_claim("submitted")  # the restored instance goes on, then is restored over
+        db.session.commit()
+        audit_key_file = Path(fresh_app.config["HWC_AUDIT_KEY_PATH"])
+    audit_key_file.write_bytes(b"another key")
+
+    assert restore(fresh_app, archive).exit_code == TARGET_NOT_EMPTY
+    result = restore(fresh_app, archive, "--force")
+
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context():
+        assert db.session.scalar(select(func.count(Claim.id))) == 0  # the demo world's
+        assert audit_key_file.read_bytes() != b"another key"
+        assert verify_chain().ok
+
+
+def test_a_sqlite_target_locked_by_a_running_server_is_given_up_on(
+        app, ctx, demo, fresh_app, fresh_url, tmp_path, monkeypatch):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's lock; pg_restore waits for PostgreSQL's own lock timeout")
+    archive = tmp_path / "backup.tar"
+    make_backup(archive)
+    monkeypatch.setattr("hwc.backup.database.SQLITE_WAIT_SECONDS", 0.5, raising=False)
+    server = sqlite3.connect(make_url(fresh_url).database, isolation_level=None)
+    try:
+        server.execute("BEGIN EXCLUSIVE")  # a server in the middle of writing
+
+        result = restore(fresh_app, archive, "--force")
+    finally:
+        server.close()
+
+    assert result.exit_code == 3, result.output
+    assert "stop HWC" in result.output

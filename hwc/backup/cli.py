@@ -11,6 +11,7 @@ from hwc.backup.operations import (
     ArchiveRefused,
     BackupFailed,
     DatabaseUnusable,
+    RestoreFailed,
     TargetNotEmpty,
     default_archive_name,
     make_backup,
@@ -58,19 +59,22 @@ def backup_command(output: Path | None):
                    "(tables, a different audit or voucher key, other files at the same names).")
 def restore_command(archive: Path, force: bool):
     """Restore ARCHIVE (written by “flask hwc backup”) into this instance's EMPTY database and
-    instance folders. Every member is checked against the manifest's SHA-256 before anything is
-    written; the archive is unpacked in TMPDIR first. Exit 0 restored; 1 the archive is refused
-    (altered, another format, another kind of database, a newer schema), nothing written; 2 the
-    database or a key or file already holds something else (use --force), nothing written;
-    3 the restore failed part way."""
+    instance folders; stop HWC's servers and workers first. Every member is checked against the
+    manifest's SHA-256 before anything is written; the archive is unpacked in TMPDIR first.
+    Exit 0 restored; 1 the archive is refused (altered, another format, another kind of
+    database, a newer schema), nothing written; 2 the database or a key or file already holds
+    something else (use --force), nothing written; 3 the database or a tool failed (the message
+    says whether anything was written)."""
     try:
         report = restore_backup(archive, force=force)
     except ArchiveRefused as error:
         _fail(str(error), ARCHIVE_REFUSED)
     except TargetNotEmpty as error:
         _fail(str(error), TARGET_NOT_EMPTY)
-    except (DatabaseUnusable, OSError) as error:
-        _fail(_("The restore failed part way: %(error)s", error=error), FAILED)
+    except (DatabaseUnusable, RestoreFailed) as error:
+        _fail(str(error), FAILED)
+    except OSError as error:
+        _fail(_("The restore failed: %(error)s", error=error), FAILED)
     click.echo(_("Restored the backup made at %(created)s: the %(dialect)s database and "
                  "%(files)d files.", created=report.created_at, dialect=report.dialect,
                  files=report.files))

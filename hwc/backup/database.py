@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -22,6 +23,7 @@ SQLITE_MEMBER = "database/hwc.sqlite3.gz"
 POSTGRES_MEMBER = "database/hwc.pgdump"
 CHUNK = 1 << 20
 TOOL_TIMEOUT_SECONDS = 24 * 3600
+SQLITE_WAIT_SECONDS = 30
 
 
 class DatabaseUnusable(Exception):
@@ -52,7 +54,11 @@ def known_revisions() -> tuple[set[str], str]:
 
 def table_names() -> list[str]:
     """The tables already in the target database (its default schema)."""
-    return sorted(inspect(db.engine).get_table_names())
+    try:
+        return sorted(inspect(db.engine).get_table_names())
+    except SQLAlchemyError as error:
+        raise DatabaseUnusable(_("The database cannot be read: %(error)s",
+                                 error=error.orig or error)) from error
 
 
 # --- dumping -------------------------------------------------------------------------------------
@@ -76,12 +82,28 @@ def _sqlite_path() -> Path:
     return Path(name).resolve()
 
 
+def _give_up_after(seconds: float):
+    """A progress callback for ``sqlite3``'s backup, which otherwise retries a locked database
+    for ever: after ``seconds`` of waiting it stops with ``DatabaseUnusable``."""
+    deadline = time.monotonic() + seconds
+
+    def progress(status: int, remaining: int, total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and \
+                time.monotonic() > deadline:
+            raise DatabaseUnusable(_("The SQLite database stayed locked for %(seconds)d "
+                                     "seconds: stop HWC's servers and workers and try again.",
+                                     seconds=seconds))
+
+    return progress
+
+
 def _dump_sqlite(folder: Path) -> tuple[Path, str, int]:
     copy = folder / "hwc.sqlite3"
     source = sqlite3.connect(_sqlite_path())
     target = sqlite3.connect(copy)
     try:
-        source.backup(target)  # one step: a consistent snapshot, writers go on (WAL)
+        # One step: a consistent snapshot; writers go on (WAL).
+        source.backup(target, progress=_give_up_after(SQLITE_WAIT_SECONDS))
         target.execute("PRAGMA journal_mode=DELETE")  # the copy is one self-contained file
     except sqlite3.Error as error:
         raise DatabaseUnusable(_("The SQLite database cannot be copied: %(error)s",
@@ -158,7 +180,7 @@ def _restore_sqlite(plain: Path) -> None:
     source = sqlite3.connect(plain)
     target = sqlite3.connect(_sqlite_path())
     try:
-        source.backup(target)
+        source.backup(target, progress=_give_up_after(SQLITE_WAIT_SECONDS))
     except sqlite3.Error as error:
         raise DatabaseUnusable(_("The SQLite database cannot be written: %(error)s",
                                  error=error)) from error

@@ -23,12 +23,16 @@ from hwc.backup.archive import (
 )
 from hwc.backup.database import DatabaseUnusable
 
-__all__ = ["ArchiveRefused", "BackupFailed", "DatabaseUnusable", "TargetNotEmpty",
+__all__ = ["ArchiveRefused", "BackupFailed", "DatabaseUnusable", "RestoreFailed", "TargetNotEmpty",
            "default_archive_name", "make_backup", "restore_backup"]
 
 
 class BackupFailed(Exception):
     """No archive was written; the message says why."""
+
+
+class RestoreFailed(Exception):
+    """The restore stopped after writing part of it; the message says what to do."""
 
 
 class TargetNotEmpty(Exception):
@@ -117,9 +121,15 @@ def restore_backup(archive: Path, *, force: bool = False) -> RestoreReport:
         if not force:
             _check_target_empty(placements)
         database.restore(prepared, replace=force)
-        for staged, target in placements:
-            if not (target.is_file() and sha256_of(target) == sha256_of(staged)):
-                _place(staged, target)
+        try:
+            for staged, target in placements:
+                if not (target.is_file() and sha256_of(target) == sha256_of(staged)):
+                    _place(staged, target)
+        except OSError as error:
+            raise RestoreFailed(_(
+                "The database is restored but the files are not all in place: %(error)s. "
+                "Free the space or fix the permissions, then restore again with --force.",
+                error=error)) from error
     _known, head = database.known_revisions()
     return RestoreReport(created_at=manifest.created_at, dialect=manifest.dialect,
                          alembic_revision=manifest.alembic_revision, files=len(placements),

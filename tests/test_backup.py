@@ -2,8 +2,10 @@
 instance folders keeps every row, every evidence file, the audit trail's proofs and the vouchers'
 seals; a tampered archive and a target already in use are refused with nothing written."""
 
+import hashlib
 import io
 import json
+import shutil
 import sqlite3
 import tarfile
 import uuid
@@ -15,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from hwc import create_app
 from hwc.audit.keys import audit_key
+from hwc.audit.models import AuditEvent
 from hwc.audit.signing import checkpoint_line, read_kept_checkpoints
 from hwc.audit.trail import verify_chain, write_checkpoint
 from hwc.backup.operations import make_backup
@@ -97,10 +100,20 @@ def test_a_restored_instance_holds_every_row_file_proof_and_seal(app, demo, fres
         assert {claim["status"] for claim in before["claims"]} >= set(ClaimStatus)
         assert before["vouchers"] and before["audit_checkpoints"] and photos
 
+    bank_file = Path(app.instance_path) / "payment_runs" / "999999" / "bank.csv"
+    bank_file.parent.mkdir(parents=True)
+    bank_file.write_bytes(b"account,amount\n6222020200112233445,1409.50\n")
     archive = tmp_path / "backup.tar"
-    result = app.test_cli_runner().invoke(args=["hwc", "backup", "--output", str(archive)])
+    try:
+        result = app.test_cli_runner().invoke(args=["hwc", "backup", "--output", str(archive)])
+    finally:
+        shutil.rmtree(bank_file.parent)
     assert result.exit_code == 0, result.output
     assert archive.stat().st_mode & 0o777 == 0o600
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+        assert event.action == "backup_made"
+        assert event.changes["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
 
     result = restore(fresh_app, archive)
     assert result.exit_code == 0, result.output
@@ -119,6 +132,9 @@ def test_a_restored_instance_holds_every_row_file_proof_and_seal(app, demo, fres
             assert check_seal(voucher.seal, public_keys()).valid
             assert examine(voucher.seal).outcome in ("valid", "paid")
         assert (Path(fresh_app.config["HWC_AUDIT_KEY_PATH"]).stat().st_mode & 0o777) == 0o600
+        restored_bank_file = Path(fresh_app.instance_path).joinpath(
+            *bank_file.relative_to(app.instance_path).parts)
+        assert restored_bank_file.read_bytes() == b"account,amount\n6222020200112233445,1409.50\n"
         # The restored instance goes on: new rows get new ids, new events extend the chain.
         make_claim("submitted")
         db.session.commit()

@@ -8,6 +8,7 @@ hwc_group = AppGroup("hwc", help="HWC administration commands.")
 def init_app(app) -> None:
     from hwc.accounts.cli import user_group
     from hwc.audit.cli import audit_group
+    from hwc.backup.cli import backup_command, restore_command
     from hwc.claims.cli import drafts_group
     from hwc.dashboard.cli import tallies_group
     from hwc.demo.cli import demo_command
@@ -21,4 +22,6 @@ def init_app(app) -> None:
     hwc_group.add_command(drafts_group)
     hwc_group.add_command(voucher_group)
     hwc_group.add_command(tallies_group)
+    hwc_group.add_command(backup_command)
+    hwc_group.add_command(restore_command)
     app.cli.add_command(hwc_group)

@@ -87,6 +87,9 @@ class EventKind(TitledEnum):
     # The job worker.
     job_retried = "job_retried", _l("Failed job sent back to the queue")
 
+    # Backups (the archive holds every secret of the instance).
+    backup_made = "backup_made", _l("Backup made")
+
     # The audit trail itself.
     accept_audit_head = "accept_audit_head", _l("Audit trail head accepted as it stood")
 

@@ -56,6 +56,9 @@ def claims_csv(claims: Iterable[Claim]) -> Iterator[bytes]:
     cols = columns()
     out.write("\ufeff")
     writer.writerow([header for header, _value in cols])
+    yield out.getvalue().encode("utf-8")  # the download starts before any claim is read
+    out.seek(0)
+    out.truncate()
     for claim in claims:
         writer.writerow([safe_cell(str(value(claim))) for _header, value in cols])
         if out.tell() >= CHUNK_BYTES:
@@ -98,7 +101,8 @@ def feature(claim: Claim) -> dict:
 
 def claims_geojson(claims: Iterable[Claim]) -> Iterator[bytes]:
     """A GeoJSON FeatureCollection of the claims that have a GPS point, as pieces."""
-    parts, size, separator = ['{"type": "FeatureCollection", "features": ['], 0, ""
+    yield b'{"type": "FeatureCollection", "features": ['
+    parts, size, separator = [], 0, ""
     for claim in claims:
         if claim.lat is None or claim.lon is None:
             continue

@@ -1,0 +1,111 @@
+"""Pages whose cost does not grow with history: the queue of those who watch a wide area reads
+claims in the order of an index, and the exports stream (issue 13)."""
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import text
+
+from hwc.accounts.models import User
+from hwc.claims import queues
+from hwc.claims.filters import QueueFilters
+from hwc.claims.models import Claim
+from hwc.claims.queues import PAGE_SIZE, queue_query, sort_key, wide_area
+from hwc.dashboard import exports
+from hwc.extensions import db
+from tests.factories import make_claim
+
+
+def first_page_plan(username: str) -> str:
+    """The database's plan for the first page of ``username``'s queue, newest report first."""
+    user = User.by_username(username)
+    column, _ascending = sort_key("reported")
+    statement = (queue_query(user, QueueFilters(sort="reported"))
+                 .order_by(column.desc(), Claim.id.desc()).limit(PAGE_SIZE + 1))
+    compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+    if db.engine.dialect.name == "sqlite":
+        rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+        return "\n".join(row[-1] for row in rows)
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    db.session.execute(text("SET LOCAL enable_sort = off"))
+    return "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
+
+
+def test_a_country_watches_a_wide_area_and_a_township_does_not(ctx, demo, monkeypatch):
+    monkeypatch.setattr(queues, "WIDE_AREA_SHARE", 0.5)  # the demo world has a dozen villages
+    assert wide_area(User.by_username("admin"))
+    assert not wide_area(User.by_username("officer"))
+
+
+def test_the_wide_area_queue_reads_claims_in_report_order_without_sorting_them(ctx, demo):
+    plan = first_page_plan("admin")
+    assert "ix_claims_reported_at_id" in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan and "Sort" not in plan, plan
+
+
+@pytest.fixture
+def two_claims(app, demo):
+    with app.app_context():
+        codes = [make_claim("submitted").code for _ in range(2)]
+        db.session.commit()
+    return codes
+
+
+def test_csv_export_streams_its_rows_in_pieces_with_the_same_content(login_as, two_claims,
+                                                                    monkeypatch):
+    client = login_as("auditor")
+    whole = client.get("/exports/claims.csv").data
+    monkeypatch.setattr(exports, "CHUNK_BYTES", 1)  # each row its own piece
+    response = client.get("/exports/claims.csv", buffered=False)
+    assert response.is_streamed
+    pieces = list(response.response)
+    response.close()
+    assert len(pieces) >= 3  # the header, then each claim as it is read
+    assert pieces[0].startswith("\ufeff".encode()) and pieces[0].count(b"\n") == 1
+    assert b"".join(pieces) == whole
+    rows = list(csv.reader(io.StringIO(whole.decode("utf-8-sig"))))
+    assert {row[0].replace("-", "") for row in rows[1:]} >= set(two_claims)
+
+
+def test_geojson_export_streamed_in_pieces_is_one_valid_document(login_as, two_claims,
+                                                                monkeypatch):
+    client = login_as("auditor")
+    whole = json.loads(client.get("/exports/claims.geojson").data)
+    monkeypatch.setattr(exports, "CHUNK_BYTES", 1)
+    response = client.get("/exports/claims.geojson", buffered=False)
+    pieces = list(response.response)
+    response.close()
+    assert len(pieces) >= 3
+    assert json.loads(b"".join(pieces)) == whole
+    assert len(whole["features"]) >= 2
+
+
+def test_the_first_piece_of_an_export_comes_before_the_claims_are_all_read(login_as,
+                                                                           two_claims,
+                                                                           monkeypatch):
+    """A generator response: the rows are read while the download runs, not before it."""
+    read = []
+    original = exports.columns
+
+    def counting_columns():
+        (header, code), *others = original()
+
+        def counted_code(claim):
+            read.append(claim.id)
+            return code(claim)
+
+        return [(header, counted_code), *others]
+
+    monkeypatch.setattr(exports, "columns", counting_columns)
+    monkeypatch.setattr(exports, "CHUNK_BYTES", 1)
+    response = login_as("auditor").get("/exports/claims.csv", buffered=False)
+    stream = iter(response.response)
+    next(stream)  # the header
+    assert read == []
+    second = next(stream)
+    assert len(read) == 1 and second.count(b"\n") == 1
+    rest = b"".join(stream)
+    response.close()
+    assert len(read) == 1 + rest.count(b"\n") >= 2

@@ -89,10 +89,13 @@ def wide_area(user: User) -> bool:
 
 
 def queue_query(user: User, filters: QueueFilters) -> Select:
-    """The claims of ``user``'s queue with ``filters``; in newest-report order over a wide
-    area they are read through the (reported_at, id) index."""
-    query = claims_in_scope(user, in_order=filters.sort == "reported" and wide_area(user))
-    if acts_on_claims(user):
+    """The claims of ``user``'s queue with ``filters``. What waits on someone is read through
+    the status index; those who watch a wide area read it newest report first through the
+    (reported_at, id) index; a narrow area through the village index."""
+    acts = acts_on_claims(user)
+    query = claims_in_scope(user, village_index=not acts and not (
+        filters.sort == "reported" and wide_area(user)))
+    if acts:
         query = query.where(waiting_on(user))
     if filters.status is not None and filters.status in queue_statuses(user):
         query = query.where(Claim.status == filters.status)

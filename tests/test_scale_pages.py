@@ -17,7 +17,6 @@ from hwc.dashboard import exports
 from hwc.extensions import db
 from tests.factories import make_claim
 
-
 # SQLite's statistics (``ANALYZE``) of a database of 1,000,000 claims over ten years in 1,500
 # villages: the planner then chooses as it would there. The test's transaction undoes them.
 MILLION_CLAIMS_STATS = [

@@ -6,7 +6,7 @@ import io
 import json
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from hwc.accounts.models import User
 from hwc.claims import queues
@@ -15,6 +15,7 @@ from hwc.claims.models import Claim
 from hwc.claims.queues import PAGE_SIZE, queue_query, sort_key, wide_area
 from hwc.dashboard import exports
 from hwc.extensions import db
+from hwc.payments.budgets import unpaid_against_budgets
 from tests.factories import make_claim
 
 # SQLite's statistics (``ANALYZE``) of a database of 1,000,000 claims over ten years in 1,500
@@ -73,6 +74,36 @@ def test_the_wide_area_queue_reads_claims_in_report_order_without_sorting_them(c
 def test_what_waits_on_someone_is_read_through_the_status_index(ctx, demo, username):
     """Open claims are few whatever the history; the area's claims are not."""
     plan = first_page_plan(username, sort="due")
+    assert "ix_claims_status" in plan, plan
+    assert "ix_claims_village_id" not in plan and "SCAN claims" not in plan, plan
+
+
+def plan_of_statement(marker: str, call) -> str:
+    """The plan of the statement containing ``marker`` that ``call()`` runs."""
+    statements = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    statement, parameters = next(s for s in statements if marker in s[0])
+    connection = db.session.connection()
+    if db.engine.dialect.name == "sqlite":
+        pretend_a_million_claims()
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        return "\n".join(row[-1] for row in rows)
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+    return "\n".join(row[0] for row in rows)
+
+
+def test_the_budget_panel_counts_approved_claims_through_the_status_index(ctx, demo):
+    finance = User.by_username("finance")
+    plan = plan_of_statement("GROUP BY claims.currency", lambda: unpaid_against_budgets(finance))
     assert "ix_claims_status" in plan, plan
     assert "ix_claims_village_id" not in plan and "SCAN claims" not in plan, plan
 

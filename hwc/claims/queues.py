@@ -6,11 +6,12 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, select
 
 from hwc.accounts.models import User
 from hwc.claims.filters import QueueFilters, apply_filters
 from hwc.claims.models import Claim, ClaimStatus
+from hwc.regions.models import Region, RegionLevel
 from hwc.workflow.service import (
     acts_on_claims,
     claims_in_scope,
@@ -69,9 +70,32 @@ def _decode(token: str, sort: str):
         return None
 
 
+# An area holding more than this share of all villages reads its claims in queue order
+# (the order's index) rather than all its claims through the village index.
+WIDE_AREA_SHARE = 0.01
+
+
+def wide_area(user: User) -> bool:
+    """Whether ``user``'s area holds more than ``WIDE_AREA_SHARE`` of all villages (counted in
+    the regions table, whose size does not grow with history)."""
+    from hwc.extensions import db
+
+    villages = select(func.count()).select_from(Region).where(
+        Region.level == RegionLevel.village)
+    total = db.session.scalar(villages)
+    mine = db.session.scalar(villages.where(
+        Region.id.in_(Region.subtree_ids(*user.scope_regions))))
+    return mine > total * WIDE_AREA_SHARE
+
+
 def queue_query(user: User, filters: QueueFilters) -> Select:
-    query = claims_in_scope(user)
-    if acts_on_claims(user):
+    """The claims of ``user``'s queue with ``filters``. What waits on someone is read through
+    the status index; those who watch a wide area read it newest report first through the
+    (reported_at, id) index; a narrow area through the village index."""
+    acts = acts_on_claims(user)
+    query = claims_in_scope(user, village_index=not acts and not (
+        filters.sort == "reported" and wide_area(user)))
+    if acts:
         query = query.where(waiting_on(user))
     if filters.status is not None and filters.status in queue_statuses(user):
         query = query.where(Claim.status == filters.status)

@@ -85,13 +85,25 @@ class Jurisdiction:
         return amount > self.second_approval_above
 
 
+DEPLOYMENT = "deployment"  # the key of the deployment's values among the cached regions' ids
+
+
 def _path_codes(region: Region) -> list[str]:
     """The codes from the root down to ``region`` itself."""
     return [code for code in region.path.split(PATH_SEPARATOR) if code]
 
 
+def _deployment_values() -> dict[str, object]:
+    """The deployment's value of each regional setting, read once per request (each claim on
+    a page would otherwise read them all again)."""
+    cache = cached_settings()
+    if DEPLOYMENT not in cache:
+        cache[DEPLOYMENT] = get_settings(REGIONAL_KEYS)
+    return cache[DEPLOYMENT]
+
+
 def _resolve(region: Region | None) -> Jurisdiction:
-    values = get_settings(REGIONAL_KEYS)
+    values = dict(_deployment_values())
     sources: dict[str, str | None] = dict.fromkeys(REGIONAL_KEYS)
     threshold_currency = values["currency"]
     if region is None:

@@ -36,9 +36,15 @@ from hwc.workflow.signals import claim_transitioned
 MAX_COMMENT = 4000
 
 
-def claims_in_scope(user: User):
-    """SELECT of the claims in ``user``'s jurisdiction: every claim query starts here."""
-    return select(Claim).where(Claim.village_id.in_(Region.subtree_ids(*user.scope_regions)))
+def claims_in_scope(user: User, *, village_index: bool = True):
+    """SELECT of the claims in ``user``'s jurisdiction: every claim query starts here.
+
+    ``village_index=False``: the same claims, with the area written so that the database does
+    not read them through the village index — for a page that reads them through another index
+    (the newest reports, the open statuses) and checks the area on each; through the village
+    index it would read and sort every claim the area ever had."""
+    village = Claim.village_id if village_index else Claim.village_id + 0
+    return select(Claim).where(village.in_(Region.subtree_ids(*user.scope_regions)))
 
 
 def get_claim(code: str, user: User) -> Claim:
@@ -162,11 +168,17 @@ def _open_transitions(user: User):
 def waiting_on(user: User):
     """SQL condition on a claim row: the claim waits on ``user`` — the same answer as
     ``waits_on``, scope and guards that read history included, without loading each claim."""
-    options = [and_(Claim.status.in_(transition.sources), *conditions)
-               for transition, conditions in _open_transitions(user)]
+    options, statuses = [], set()
+    for transition, conditions in _open_transitions(user):
+        options.append(and_(Claim.status.in_(transition.sources), *conditions))
+        statuses |= set(transition.sources)
     if not options:
         return false()
-    return and_(Claim.village_id.in_(Region.subtree_ids(*user.scope_regions)), or_(*options))
+    # The statuses again on their own, and the area not through the village index: what waits
+    # on someone is work in progress, read through the status index however long the history.
+    return and_(Claim.status.in_(sorted(statuses)),
+                (Claim.village_id + 0).in_(Region.subtree_ids(*user.scope_regions)),
+                or_(*options))
 
 
 def statuses_waiting_on(user: User) -> set:

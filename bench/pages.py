@@ -1,19 +1,23 @@
 """Benchmark: the pages whose cost must not grow with history (issue 13, part 2).
 
-Times, server side (the Flask test client, no network), each office queue, the claim page with
-its fraud flags, the public status lookups, the SMS reply and the exports, for a wide-scope
-(national) user and a county user; then the memory the CSV export of 100,000 claims takes.
+Times, server side (the Flask test client, no network), each office queue, the dashboard, the
+claim page with its fraud flags, the public status lookups, the SMS reply and the exports, for a
+wide-scope (national) user and a county user, on a small history (the baseline) and a large one in
+the same run, and each page's ratio between them; then the memory the CSV export of 100,000 claims
+takes.
 Targets at 1,000,000 claims: p95 under 100 ms on PostgreSQL and 250 ms on SQLite, at most 1.5×
 the time at 10,000 claims, the 100,000-claim CSV export under 200 MB.
 
-    python bench/pages.py --claims 10000                # builds a SQLite database (bench.generate)
-    python bench/pages.py --database-url postgresql+psycopg://…   # measures a database as it is
+    python bench/pages.py          # 2,000 against 20,000 claims, SQLite (bench.generate)
+    python bench/pages.py --baseline-claims 10000 --claims 1000000
+    python bench/pages.py --baseline-url … --database-url postgresql+psycopg://…  # as they are
 
 Prints a table and writes ``bench/results/pages-<backend>.json``.
 """
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -39,13 +43,9 @@ NATIONAL, COUNTY = "national", "county"
 
 
 def build_database(claims: int, folder: Path) -> str:
-    try:
-        from bench.generate import generate
-    except ImportError:
-        raise SystemExit("bench/pages.py builds its database with bench.generate (issue 13, "
-                         "part 1), which this tree does not have yet: give --database-url of a "
-                         "database made by it instead.") from None
-    url = f"sqlite:///{folder}/pages.sqlite3"
+    from bench.generate import generate
+
+    url = f"sqlite:///{folder}/pages-{claims}.sqlite3"
     generate(url, claims)
     return url
 
@@ -104,7 +104,7 @@ def second_page_url(client, path: str) -> str:
 def measure_pages(app, samples: int) -> dict:
     results = {}
     with app.app_context():
-        users = {scope: {role: f"{scope}-{role}" for role in ("verifier", "approver",
+        users = {scope: {role: f"{scope}-{role}" for role in ("inspector", "approver",
                                                               "finance", "auditor")}
                  for scope in (NATIONAL, COUNTY)}
         codes = {scope: codes_in_scope(users[scope]["auditor"], samples + 1)
@@ -119,6 +119,8 @@ def measure_pages(app, samples: int) -> dict:
             results[f"queue page 2 {scope} {role}"] = timed(
                 lambda _i, c=client, url=nxt: c.get(url), samples)
         client = logged_in(app, roles["auditor"])
+        results[f"dashboard {scope} auditor"] = timed(lambda _i, c=client: c.get("/dashboard"),
+                                                      samples)
         results[f"queue filtered {scope} auditor"] = timed(
             lambda _i, c=client: c.get("/queue?status=submitted&species=wild_boar"), samples)
         for role in ("auditor", "approver"):
@@ -176,33 +178,54 @@ def measure_big_export(app, claims: int) -> dict:
             "peak_python_mb": round(peak / 2**20, 1)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--claims", type=int, default=10_000)
-    parser.add_argument("--database-url", help="measure this database instead of building one")
-    parser.add_argument("--samples", type=int, default=30)
-    parser.add_argument("--no-export", action="store_true", help="skip the big CSV export")
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="hwc-bench-pages-"))
-    url = args.database_url or build_database(args.claims, folder)
+def measure(url: str, folder: Path, samples: int, export: bool) -> dict:
     config = make_test_config(url, folder)
     config["TESTING"] = False
     app = create_app(config)
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(Claim))
         backend = db.engine.dialect.name
-    print(f"{total:,} claims on {backend}")
-    results = measure_pages(app, args.samples)
-    for name, figures in results.items():
-        print(f"{name:<48} p50 {figures['p50_ms']:8.1f} ms   p95 {figures['p95_ms']:8.1f} ms")
-    big = None if args.no_export else measure_big_export(app, 100_000)
-    if big:
-        print(f"CSV export of {big['rows']:,} claims: {big['seconds']} s, {big['bytes']:,} bytes, "
-              f"peak Python memory {big['peak_python_mb']} MB")
+    print(f"{total:,} claims on {backend}", flush=True)
+    results = measure_pages(app, samples)
+    big = measure_big_export(app, 100_000) if export else None
+    with app.app_context():
+        db.engine.dispose()
+    return {"claims": total, "backend": backend, "pages": results, "csv_export": big}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--claims", type=int, default=20_000)
+    parser.add_argument("--baseline-claims", type=int, default=2_000,
+                        help="the small history each page is compared with (10000 for the "
+                        "issue's ratio at a million)")
+    parser.add_argument("--database-url", help="measure this database instead of building one")
+    parser.add_argument("--baseline-url", help="and this one as the small history")
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--no-export", action="store_true", help="skip the big CSV export")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="hwc-bench-pages-"))
+    os.environ.setdefault("HWC_INSTANCE_PATH", str(folder))  # the generator's keys: not the user's
+    small_url = args.baseline_url or build_database(args.baseline_claims, folder)
+    big_url = args.database_url or build_database(args.claims, folder)
+    small = measure(small_url, folder, args.samples, export=False)
+    big = measure(big_url, folder, args.samples, export=not args.no_export)
+    print(f"\n{'page':<48} {small['claims']:>9,} claims p95 {big['claims']:>11,} claims p95"
+          f"   ratio (target ≤ 1.5)")
+    for name, figures in big["pages"].items():
+        base = small["pages"].get(name)
+        ratio = figures["p95_ms"] / base["p95_ms"] if base and base["p95_ms"] else None
+        figures["ratio_to_baseline"] = round(ratio, 2) if ratio else None
+        print(f"{name:<48} {base['p95_ms'] if base else float('nan'):>12.1f} ms "
+              f"{figures['p95_ms']:>17.1f} ms   {ratio or float('nan'):5.2f}")
+    export = big["csv_export"]
+    if export:
+        print(f"CSV export of {export['rows']:,} claims: {export['seconds']} s, "
+              f"{export['bytes']:,} bytes, peak Python memory {export['peak_python_mb']} MB "
+              "(target < 200 MB)")
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"pages-{backend}.json"
-    out.write_text(json.dumps({"claims": total, "backend": backend, "pages": results,
-                               "csv_export": big}, indent=2) + "\n")
+    out = RESULTS / f"pages-{big['backend']}.json"
+    out.write_text(json.dumps({"baseline": small, "measured": big}, indent=2) + "\n")
     print(f"written {out}")
 
 

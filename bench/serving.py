@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import shutil
 import signal
 import socket
@@ -27,9 +26,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,74 +83,6 @@ def bare_app():
 
 
 # --- the data ---------------------------------------------------------------------------------
-
-def generate(database_url: str, claims: int, seed: int = 1, years: int = 10) -> dict:
-    """``bench.generate.generate`` when it is there; else a stand-in with the same signature."""
-    try:
-        from bench.generate import generate as realistic
-    except ModuleNotFoundError:
-        return _standin_generate(database_url, claims, seed, years)
-    return realistic(database_url, claims, seed, years)
-
-
-def _standin_generate(database_url: str, claims: int, seed: int = 1, years: int = 10) -> dict:
-    """Migrate, load the demo world and bulk-insert ``claims`` claims (one claimant per three)
-    in its villages over ``years`` years, in every status. Only what the lookups read."""
-    import flask_migrate
-    from sqlalchemy import insert, select
-
-    from hwc import create_app
-    from hwc.accounts.models import User
-    from hwc.claims.codes import generate_code
-    from hwc.claims.models import Claim, Claimant, ClaimStatus, Species
-    from hwc.config import normalise_database_url
-    from hwc.core.db import utcnow
-    from hwc.demo.world import load_demo
-    from hwc.extensions import db
-    from hwc.regions.models import Region, RegionLevel
-
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    started = time.perf_counter()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-                      "SECRET_KEY": "bench", "TESTING": True,
-                      "HWC_INSTANCE_PATH": tempfile.mkdtemp(prefix="hwc-generate-")})
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_demo("bench-password")
-        db.session.commit()
-        villages = list(db.session.scalars(select(Region).where(
-            Region.level == RegionLevel.village)))
-        villages = [v for v in villages if v.code.startswith("CN")] or villages
-        filer = db.session.scalar(select(User.id).order_by(User.id))
-        now, statuses, species = utcnow(), list(ClaimStatus), list(Species)
-        codes, chunk = set(), 10_000
-        for start in range(0, claims, chunk):
-            size = min(chunk, claims - start)
-            people = [{"name": f"居民 {start + i}", "phone": f"+86138{start + i:08d}",
-                       "language": "zh_Hans", "village_id": rng.choice(villages).id,
-                       "created_at": now} for i in range(0, size, 3)]
-            first = db.session.scalar(insert(Claimant).returning(Claimant.id), people[:1])
-            if len(people) > 1:
-                db.session.execute(insert(Claimant), people[1:])
-            rows = []
-            for i in range(size):
-                while (code := generate_code()) in codes:
-                    pass
-                codes.add(code)
-                when = now - timedelta(days=rng.uniform(0, 365 * years))
-                rows.append({
-                    "code": code, "client_uuid": uuid.UUID(int=rng.getrandbits(128)),
-                    "claimant_id": first + i // 3, "village_id": people[i // 3]["village_id"],
-                    "occurred_at": when, "reported_at": when, "species": rng.choice(species),
-                    "narrative": "", "status": rng.choice(statuses), "filed_by_id": filer,
-                    "currency": "CNY", "claimed_total": Decimal(rng.randint(100, 20000)),
-                    "findings": "", "created_at": when, "updated_at": when, "version": 1})
-            db.session.execute(insert(Claim), rows)
-            db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return {"counts": {"claims": claims}, "seconds": round(time.perf_counter() - started, 1)}
-
 
 def sample_codes(database_url: str, count: int) -> list[str]:
     """``count`` codes of real claims, spread over the whole table."""
@@ -245,6 +173,9 @@ def main() -> None:
     if database_url is None:
         database_url = f"sqlite:///{folder}/bench.sqlite3"
         started = time.perf_counter()
+        from bench.generate import generate
+
+        os.environ.setdefault("HWC_INSTANCE_PATH", str(folder / "instance"))
         generate(database_url, args.claims)
         print(f"{args.claims:,} claims generated in {time.perf_counter() - started:.0f} s")
     codes = sample_codes(database_url, args.codes)

@@ -55,9 +55,15 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 ## make bench: filing and queue timings with 5,000 claims, one voucher PDF, a 1,000-voucher payment
-## run (figures in README.md)
-bench: $(VENV)/.test-installed compile-translations
+## run, then the national-scale pages (BENCH_CLAIMS against BENCH_BASELINE generated claims) and the
+## public lookups under gunicorn and wrk (figures in README.md). At national size:
+## make bench BENCH_CLAIMS=1000000 BENCH_BASELINE=10000
+BENCH_CLAIMS ?= 20000
+BENCH_BASELINE ?= 2000
+bench: system-deps $(VENV)/.test-installed compile-translations
 	$(BIN)/python bench/uploads.py
 	$(BIN)/python bench/queue_and_filing.py --claims 5000
 	$(BIN)/python bench/voucher_pdf.py
 	$(BIN)/python bench/payment_run.py --claims 1000
+	$(BIN)/python bench/pages.py --claims $(BENCH_CLAIMS) --baseline-claims $(BENCH_BASELINE)
+	$(BIN)/python bench/serving.py --claims $(BENCH_CLAIMS)

@@ -37,7 +37,7 @@ from hwc.claims.filing import (
     start_filing,
     unfinished_filings,
 )
-from hwc.claims.flags import claim_flags
+from hwc.claims.flags import page_flags
 from hwc.claims.forms import (
     ClaimantStepForm,
     IncidentStepForm,
@@ -81,7 +81,7 @@ def my_claims():
     next_steps = {claim.id: step for claim in claims
                   for step in [next((action for action in ("resubmit", "submit")
                                      if can(current_user, action, claim)), None)] if step}
-    row_flags = {claim.id: claim_flags(claim, viewer=current_user) for claim in claims}
+    row_flags = page_flags(claims, viewer=current_user)
     return render_template("claims/mine.html", claims=claims, next_steps=next_steps,
                            row_flags=row_flags, filings=unfinished_filings(current_user))
 

@@ -2,11 +2,16 @@
 
 from decimal import Decimal
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from hwc.claims.models import Claim, LossItem
 from hwc.core.db import local_date
 from hwc.core.money import MONEY_LIMIT, round_money
+from hwc.extensions import db
 from hwc.rates.models import Rate, RateSchedule
 from hwc.rates.service import RateError, item_amount, rate_for, schedule_for
+from hwc.regions.models import PATH_SEPARATOR, Region
 from hwc.regions.settings import jurisdiction_of
 
 
@@ -29,9 +34,37 @@ def item_rate(schedule: RateSchedule | None, item: LossItem) -> Rate | None:
     return rate_for(schedule, item.kind, item.category, item.condition)
 
 
-def items_without_rate(claim: Claim) -> list[int]:
-    """Positions of the items that the schedule in force has no rate for."""
-    schedule = claim_schedule(claim)
+_NOT_GIVEN = object()
+
+
+def page_schedules(claims) -> dict[int, RateSchedule | None]:
+    """``claim_schedule`` of each of ``claims``, by claim id, in two queries however many
+    claims: every schedule of their villages and those villages' ancestors, with its rates."""
+    chains = {claim.id: [code for code in claim.village.path.split(PATH_SEPARATOR) if code]
+              for claim in claims}
+    codes = {code for chain in chains.values() for code in chain}
+    by_code: dict[str, list[RateSchedule]] = {}
+    for code, schedule in db.session.execute(
+            select(Region.code, RateSchedule).join(RateSchedule.region)
+            .where(Region.code.in_(codes)).options(selectinload(RateSchedule.rates))):
+        by_code.setdefault(code, []).append(schedule)
+    found = {}
+    for claim in claims:
+        on = local_date(claim.occurred_at, jurisdiction_of(claim).zone)
+        found[claim.id] = None
+        for code in reversed(chains[claim.id]):
+            in_force = [s for s in by_code.get(code, ()) if s.effective_from <= on]
+            if in_force:
+                found[claim.id] = max(in_force, key=lambda s: s.effective_from)
+                break
+    return found
+
+
+def items_without_rate(claim: Claim, schedule=_NOT_GIVEN) -> list[int]:
+    """Positions of the items that the schedule in force (``schedule`` when the caller has
+    read it already) has no rate for."""
+    if schedule is _NOT_GIVEN:
+        schedule = claim_schedule(claim)
     return [item.position for item in claim.items if item_rate(schedule, item) is None]
 
 

@@ -21,7 +21,7 @@ from hwc.claims.evidence import (
     may_change_photo,
 )
 from hwc.claims.filters import filter_args, parse_filters
-from hwc.claims.flags import acknowledge_flags, acknowledged_codes, claim_flags
+from hwc.claims.flags import acknowledge_flags, acknowledged_codes, claim_flags, page_flags
 from hwc.claims.forms import BatchApproveForm, CommentForm, ReasonForm, VerifyForm
 from hwc.claims.models import Claim, Evidence, Species
 from hwc.claims.pricing import claim_schedule, item_rate
@@ -76,7 +76,7 @@ def queue():
         next_url=url_for("claims.queue", **args, after=next_token) if next_token else None,
         export_args=args, form=BatchApproveForm(), is_overdue=is_overdue,
         waiting_on_me=acts_on_claims(current_user),
-        row_flags={claim.id: claim_flags(claim, viewer=current_user) for claim in claims},
+        row_flags=page_flags(claims, viewer=current_user),
         can_batch_approve=role_may(current_user, "approve"),
         batchable={claim.id for claim in claims if can(current_user, "batch_approve", claim)})
 

@@ -86,9 +86,9 @@ VOUCHER_COLUMNS = (Voucher.id, Claim.village_id, Voucher.status, Voucher.interes
 
 def hours_between(start: datetime, end: datetime) -> int:
     """The time from ``start`` to ``end`` in whole hours, coarser as it grows — to the hour
-    within 10 days, to 6 hours within 100, then to the day — so that a region holds a few
-    hundred such cells however long its history, each within a quarter of a day of the truth
-    where the dashboard's tenth of a day can tell."""
+    within 10 days, to 6 hours within 100, then to the day — so that a region holds about a
+    thousand such cells for claims that take up to two years, however long its history, each
+    within a quarter of a day of the truth where the dashboard's tenth of a day can tell."""
     hours = int((end - start).total_seconds() // 3600)
     step = 1 if hours < 240 else 6 if hours < 2400 else 24
     return hours - hours % step

@@ -275,4 +275,4 @@ def test_a_sqlite_target_locked_by_a_running_server_is_given_up_on(
         server.close()
 
     assert result.exit_code == 3, result.output
-    assert "stop HWC" in result.output
+    assert "SQLite" in result.output and "HWC" in result.output  # "…locked…: stop HWC…"

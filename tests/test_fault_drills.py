@@ -42,19 +42,10 @@ from hwc.sms.service import SEND_JOB
 from tests.conftest import BACKEND, make_test_config, service_missing
 from tests.factories import claim_body
 from tests.pg_cluster import PostgresUnavailable, ThrowawayCluster
-from tests.test_jobs import workers  # noqa: F401 - worker processes (the real command)
+from tests.test_jobs import wait_for, workers  # noqa: F401 - worker processes (the real command)
 
 START_TIMEOUT = 30.0
 
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"waited {timeout} s for {what}")
 
 
 def free_port() -> int:

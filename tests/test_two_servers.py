@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from hwc.sms.models import Direction, MessageState, SmsMessage
 from tests.conftest import BACKEND, service_missing
 from tests.factories import make_claim
 from tests.sms_target import serving_target
+from tests.test_jobs import wait_for
 from tests.test_payment_runs import crops_only, make_budget, run_vouchers
 
 START_TIMEOUT = 30.0
@@ -44,15 +44,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"waited {timeout} s for {what}")
 
 
 @dataclass

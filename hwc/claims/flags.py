@@ -199,10 +199,7 @@ def _fraud_flags(claim: Claim, viewer: User) -> list[Flag]:
             Claim.occurred_at >= claim.occurred_at - window,
             Claim.occurred_at <= claim.occurred_at + window, in_area,
         ).order_by(Claim.code).limit(MAX_LISTED + 1)).all()
-    if similar:
-        flags.append(Flag("duplicate_incident", _("Possible duplicate incident"),
-                          _("Same claimant and species within %(days)d days: %(codes)s",
-                            days=window.days, codes=listed(similar))))
+    flags += _duplicate_flag(list(similar), window)
     hashes = [e.sha256 for e in claim.evidence]
     if hashes:
         reused = (select(Claim.code).join(Evidence, Evidence.claim_id == Claim.id)
@@ -211,16 +208,7 @@ def _fraud_flags(claim: Claim, viewer: User) -> list[Flag]:
                                   .limit(MAX_LISTED + 1)).all()
         far = db.session.scalar(select(func.count()).select_from(
             reused.where(~in_area).subquery()))
-        details = []
-        if near:
-            details.append(_("The same photo is on claim %(codes)s", codes=listed(near)))
-        if far:
-            details.append(ngettext("The same photo is on %(num)d claim outside your area.",
-                                    "The same photo is on %(num)d claims outside your area.",
-                                    far))
-        if details:
-            flags.append(Flag("reused_photo", _("Photo used on another claim"),
-                              " ".join(details)))
+        flags += _reused_photo_flag(list(near), far)
     id_number = claim.claimant.id_number
     if id_number:
         others = select(func.count(Claimant.id.distinct())).select_from(Claimant).where(
@@ -228,17 +216,7 @@ def _fraud_flags(claim: Claim, viewer: User) -> list[Flag]:
         area_regions = Region.subtree_ids(*viewer.scope_regions)
         near = db.session.scalar(others.where(Claimant.village_id.in_(area_regions)))
         far = db.session.scalar(others.where(Claimant.village_id.not_in(area_regions)))
-        details = []
-        if near:
-            details.append(_("%(count)d other claimant(s) have the same identity number",
-                             count=near))
-        if far:
-            details.append(ngettext(
-                "%(num)d claimant outside your area has the same identity number.",
-                "%(num)d claimants outside your area have the same identity number.", far))
-        if details:
-            flags.append(Flag("shared_id_number", _("Identity number used by another claimant"),
-                              " ".join(details)))
+        flags += _shared_id_flag(near, far)
     return flags
 
 

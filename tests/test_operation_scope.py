@@ -142,6 +142,8 @@ CALLS = {
         lambda result: result == []),
     "flags.claim_flags": ("ru_verifier", lambda w, a: flags.claim_flags(w.draft, viewer=a),
                           NOT_FOUND),
+    "flags.page_flags": ("ru_verifier", lambda w, a: flags.page_flags([w.draft], viewer=a),
+                         NOT_FOUND),
     "service.allowed_actions": ("ru_verifier", lambda w, a: service.allowed_actions(
         w.checking, a), lambda result: result == []),
     "service.check_scope": ("ru_auditor", lambda w, a: service.check_scope(w.draft, a),
